@@ -1,0 +1,41 @@
+# One command to run the app, one to run every test. Each sets itself up on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test bench lint chromium clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+## Debian chromium for the browser tests (Playwright drives it; never `playwright install`).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+## Set up and start the playground (Demo mode when no MODELHUNTER_KEY is configured).
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+## Set up and run the whole test suite: unit, AppTest and real-browser end-to-end.
+test: $(VENV)/.dev chromium
+	$(PY) -m pytest
+
+## Run every benchmark and print the ratio table.
+bench: $(VENV)/.dev chromium
+	$(PY) -m bench
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
