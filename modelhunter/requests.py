@@ -1,0 +1,464 @@
+"""Request models for Kling image-to-video, one per model family, discriminated on `model`.
+
+Every constraint and cross-field rule of the contract lives here (and nowhere else). Field
+metadata in `json_schema_extra` carries the hints a UI needs to generate a form:
+
+- `widget`: "image" | "textarea" | "segmented" | "select" | "slider" | "list" | "keyvalue"
+- `group`: "Advanced" for rarely used fields
+- `labels`: display label per option value (`None` key = the "off" choice of an optional enum)
+- `requires`: {other_field: [values]} — the field may only be set when the other field has
+  one of those values (e.g. end frame needs pro on kling-v2-6)
+- `option_requires`: {option: {other_field: [values]}} — same, for one option of an enum
+- `auto_index`: name of a list item's field that is numbered 1..n automatically
+- `warn_max_length`: soft limit that gives a warning, not an error
+
+The generic rules validator (`_check_declared_rules`) enforces `requires`/`option_requires`,
+so the UI and the validation read the very same declaration.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+__all__ = [
+    "ASPECT_RATIOS",
+    "MODEL_IDS",
+    "PROMPT_SOFT_LIMIT",
+    "Element",
+    "KlingRequest",
+    "KlingV3Input",
+    "KlingV3Request",
+    "KlingV26Input",
+    "KlingV26Request",
+    "Segment",
+    "Voice",
+    "parse_request",
+    "request_adapter",
+    "request_class",
+]
+
+MODEL_IDS: tuple[str, ...] = ("kling-v3", "kling-v2-6")
+ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
+PROMPT_SOFT_LIMIT = 2500
+MAX_SEGMENTS = 6
+MAX_ELEMENTS = 4
+MAX_VOICES = 4  # not stated by the docs (contract §10.8); our limit, kept in one place
+MAX_METADATA_KEYS = 16
+_METADATA_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+MAX_METADATA_VALUE = 512
+
+AspectRatio = Literal["16:9", "9:16", "1:1"]
+Mode = Literal["std", "pro"]
+Sound = Literal["on", "off"]
+
+
+def _hints(**hints: Any) -> dict[str, Any]:
+    return hints
+
+
+def _rule_error(
+    kind: str, loc: tuple[str | int, ...], message: str, value: Any
+) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=value)
+
+
+def _is_set(value: Any) -> bool:
+    return value not in (None, "", [], ())
+
+
+class _Strict(BaseModel):
+    """Request base: frozen, no unknown fields, errors located by field name."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        loc_by_alias=False,
+        str_strip_whitespace=True,
+    )
+
+
+class _Item(_Strict):
+    @model_serializer(mode="wrap")
+    def _drop_empty(self, handler: Any) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if _is_set(v)}
+
+
+class Segment(_Item):
+    """One shot of a manual multi-shot video."""
+
+    index: int = Field(ge=1, title="Shot", description="Position of the shot, from 1.")
+    prompt: str = Field(min_length=1, title="Shot prompt", description="What happens in it.")
+    duration: int | None = Field(
+        default=None,
+        ge=1,
+        le=15,
+        title="Seconds",
+        description="Length of this shot. Give it for every shot (they must add up to the "
+        "video duration) or for none (the API splits the time).",
+    )
+
+
+class Element(_Item):
+    """A pre-created Kling element (subject/character reference)."""
+
+    element_id: int = Field(gt=0, title="Element ID", description="ID of an element you created.")
+
+
+class Voice(_Item):
+    """A voice line spoken in the video (needs sound on)."""
+
+    voice_id: str = Field(min_length=1, max_length=128, title="Voice ID")
+    text: str = Field(min_length=1, max_length=500, title="Line", description="What is said.")
+
+
+ImageUrl = Annotated[str, Field(max_length=2048)]
+
+
+class _InputBase(_Item):
+    """Fields shared by both model families (field order = form order)."""
+
+    image: ImageUrl = Field(
+        title="Start image",
+        description="The first frame to animate: PNG, JPEG or WebP, at least 128 px a side, "
+        "aspect between 1:4 and 4:1, up to 50 MB. Upload a file or paste a public URL.",
+        json_schema_extra=_hints(widget="image"),
+    )
+    image_tail: ImageUrl | None = Field(
+        default=None,
+        title="End frame",
+        description="Optional last frame: the video travels from the start image to it.",
+        json_schema_extra=_hints(widget="image"),
+    )
+    prompt: str = Field(
+        default="",
+        max_length=10_000,
+        title="Prompt",
+        description="Describe the motion and the scene, e.g. 'slow push in, leaves drifting'.",
+        json_schema_extra=_hints(widget="textarea", warn_max_length=PROMPT_SOFT_LIMIT),
+    )
+    duration: int = Field(default=5, title="Duration (s)", description="Video length in seconds.")
+    aspect_ratio: AspectRatio = Field(
+        default="16:9",
+        title="Aspect ratio",
+        description="Frame shape of the video; the image is cropped to fill it.",
+        json_schema_extra=_hints(widget="segmented"),
+    )
+    mode: Mode = Field(
+        default="std",
+        title="Mode",
+        description="Standard is cheaper and faster; Professional gives finer detail.",
+        json_schema_extra=_hints(widget="segmented", labels={"std": "Standard", "pro": "Pro"}),
+    )
+    sound: Sound = Field(
+        default="off",
+        title="Sound",
+        description="Generate native audio with the video (costs more).",
+        json_schema_extra=_hints(widget="segmented", labels={"off": "Off", "on": "On"}),
+    )
+    voice_list: list[Voice] = Field(
+        default_factory=list,
+        max_length=MAX_VOICES,
+        title="Voices",
+        description=f"Up to {MAX_VOICES} spoken lines. Needs sound on.",
+        json_schema_extra=_hints(widget="list", requires={"sound": ["on"]}),
+    )
+    negative_prompt: str | None = Field(
+        default=None,
+        max_length=2_500,
+        title="Negative prompt",
+        description="What to avoid, e.g. 'blur, text, watermark'.",
+        json_schema_extra=_hints(widget="textarea", group="Advanced"),
+    )
+
+    @field_validator("image", "image_tail")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+\S*$", value):
+            raise PydanticCustomError(
+                "image_url", "Give a public http(s) image URL or upload a file."
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_declared_rules(self) -> _InputBase:
+        errors = _declared_rule_errors(self) + self._extra_rule_errors()
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
+    def _extra_rule_errors(self) -> list[InitErrorDetails]:
+        return []
+
+
+def _label(model: type[BaseModel], field: str, value: Any) -> str:
+    extra = model.model_fields[field].json_schema_extra
+    labels = extra.get("labels", {}) if isinstance(extra, dict) else {}
+    return str(labels.get(value, value))
+
+
+def _title(model: type[BaseModel], field: str) -> str:
+    return model.model_fields[field].title or field
+
+
+def _declared_rule_errors(obj: BaseModel) -> list[InitErrorDetails]:
+    """Errors for every `requires`/`option_requires` hint the values break."""
+    cls = type(obj)
+    model_id = getattr(cls, "family", "this model")
+    errors: list[InitErrorDetails] = []
+    for name, info in cls.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        value = getattr(obj, name)
+        conditions: dict[str, list[Any]] = {}
+        if _is_set(value) and "requires" in extra:
+            conditions = extra["requires"]
+        elif isinstance(value, str | int) and value in extra.get("option_requires", {}):
+            conditions = extra["option_requires"][value]
+        for other, allowed in conditions.items():
+            if getattr(obj, other) in allowed:
+                continue
+            wanted = " or ".join(_label(cls, other, v) for v in allowed)
+            what = _title(cls, name)
+            if isinstance(value, str | int) and value in extra.get("option_requires", {}):
+                what = f"{what} '{_label(cls, name, value)}'"
+            message = (
+                f"{what} is only available when {_title(cls, other)} is {wanted} on "
+                f"{model_id}. Switch {_title(cls, other)} to {wanted}, or change "
+                f"{_title(cls, name)}."
+            )
+            errors.append(_rule_error("requires", (name,), message, value))
+    return errors
+
+
+class KlingV3Input(_InputBase):
+    """Input of `kling-v3`: per-second billing, 3–15 s, multi-shot and elements."""
+
+    family: ClassVar[str] = "kling-v3"
+
+    duration: int = Field(
+        default=5,
+        ge=3,
+        le=15,
+        title="Duration (s)",
+        description="Video length in seconds, 3 to 15. Billed per second.",
+        json_schema_extra=_hints(widget="slider"),
+    )
+    multi_shot: Literal["true", "intelligence"] | None = Field(
+        default=None,
+        title="Multi-shot",
+        description="Split the video into shots: write each shot yourself, or let the model "
+        "split the scene automatically.",
+        json_schema_extra=_hints(
+            widget="segmented",
+            labels={None: "Off", "true": "Manual shots", "intelligence": "Automatic"},
+        ),
+    )
+    multi_prompt: list[Segment] = Field(
+        default_factory=list,
+        max_length=MAX_SEGMENTS,
+        title="Shots",
+        description=f"Up to {MAX_SEGMENTS} shots, each with its own prompt.",
+        json_schema_extra=_hints(
+            widget="list", requires={"multi_shot": ["true"]}, auto_index="index"
+        ),
+    )
+    element_list: list[Element] = Field(
+        default_factory=list,
+        max_length=MAX_ELEMENTS,
+        title="Elements",
+        description=f"Up to {MAX_ELEMENTS} pre-created elements (characters, objects) to keep "
+        "consistent in the video.",
+        json_schema_extra=_hints(widget="list", group="Advanced"),
+    )
+
+    def _extra_rule_errors(self) -> list[InitErrorDetails]:
+        errors: list[InitErrorDetails] = []
+        shots = self.multi_prompt
+        if self.multi_shot == "true" and not shots:
+            errors.append(
+                _rule_error(
+                    "shots_missing",
+                    ("multi_prompt",),
+                    "Manual multi-shot needs at least one shot: add a shot, or set Multi-shot "
+                    "to Automatic or Off.",
+                    shots,
+                )
+            )
+        for position, shot in enumerate(shots, start=1):
+            if shot.index != position:
+                errors.append(
+                    _rule_error(
+                        "shot_index",
+                        ("multi_prompt", position - 1, "index"),
+                        f"Shots must be numbered 1, 2, 3… in order; shot {position} has "
+                        f"number {shot.index}.",
+                        shot.index,
+                    )
+                )
+        timed = [s.duration for s in shots if s.duration is not None]
+        if timed and len(timed) != len(shots):
+            errors.append(
+                _rule_error(
+                    "shot_durations_partial",
+                    ("multi_prompt",),
+                    "Give every shot a length, or none (then the API splits the time).",
+                    timed,
+                )
+            )
+        elif timed and sum(timed) != self.duration:
+            errors.append(
+                _rule_error(
+                    "shot_durations_sum",
+                    ("multi_prompt",),
+                    f"Shot lengths add up to {sum(timed)} s but the video is {self.duration} s: "
+                    "make them add up, or change Duration.",
+                    timed,
+                )
+            )
+        if self.image_tail and self.multi_shot == "true":
+            errors.append(
+                _rule_error(
+                    "tail_with_shots",
+                    ("image_tail",),
+                    "An end frame can't be combined with manual shots: remove the end frame or "
+                    "set Multi-shot to Automatic or Off.",
+                    self.image_tail,
+                )
+            )
+        return errors
+
+
+class KlingV26Input(_InputBase):
+    """Input of `kling-v2-6`: a fixed price per video, 5 or 10 s."""
+
+    family: ClassVar[str] = "kling-v2-6"
+
+    image_tail: ImageUrl | None = Field(
+        default=None,
+        title="End frame",
+        description="Optional last frame: the video travels from the start image to it "
+        "(Pro mode only on kling-v2-6).",
+        json_schema_extra=_hints(widget="image", requires={"mode": ["pro"]}),
+    )
+    duration: Literal[5, 10] = Field(
+        default=5,
+        title="Duration (s)",
+        description="5 or 10 seconds. Fixed price per video.",
+        json_schema_extra=_hints(widget="segmented"),
+    )
+    sound: Sound = Field(
+        default="off",
+        title="Sound",
+        description="Generate native audio with the video (Pro mode only on kling-v2-6).",
+        json_schema_extra=_hints(
+            widget="segmented",
+            labels={"off": "Off", "on": "On"},
+            option_requires={"on": {"mode": ["pro"]}},
+        ),
+    )
+
+
+def _check_metadata(value: dict[str, str] | None) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if len(value) > MAX_METADATA_KEYS:
+        raise PydanticCustomError(
+            "metadata_size", f"Use at most {MAX_METADATA_KEYS} metadata entries."
+        )
+    for key, item in value.items():
+        if not _METADATA_KEY.match(key):
+            raise PydanticCustomError(
+                "metadata_key",
+                "Metadata keys are 1–64 letters, digits, '_', '-' or '.'; '{key}' is not.",
+                {"key": key[:70]},
+            )
+        if len(item) > MAX_METADATA_VALUE:
+            raise PydanticCustomError(
+                "metadata_value",
+                f"Metadata values are at most {MAX_METADATA_VALUE} characters.",
+            )
+    return value
+
+
+class _RequestBase(_Strict):
+    webhook_url: str | None = Field(
+        default=None,
+        alias="webhookUrl",
+        max_length=2048,
+        title="Webhook URL",
+        description="Optional https address the API calls when the task finishes.",
+        json_schema_extra=_hints(group="Advanced"),
+    )
+    metadata: dict[str, str] | None = Field(
+        default=None,
+        title="Metadata",
+        description="Optional labels echoed back on the task (e.g. project: demo).",
+        json_schema_extra=_hints(widget="keyvalue", group="Advanced"),
+    )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https://[^\s/]+\S*$", value):
+            raise PydanticCustomError(
+                "webhook_https", "The webhook URL must be a full https:// address."
+            )
+        return value
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_rules(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        return _check_metadata(value)
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON body sent to `POST /kling/image-to-video` (contract casing)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class KlingV3Request(_RequestBase):
+    """Submit body for `kling-v3`."""
+
+    model: Literal["kling-v3"] = "kling-v3"
+    input: KlingV3Input
+
+
+class KlingV26Request(_RequestBase):
+    """Submit body for `kling-v2-6`."""
+
+    model: Literal["kling-v2-6"] = "kling-v2-6"
+    input: KlingV26Input
+
+
+KlingRequest = Annotated[KlingV3Request | KlingV26Request, Field(discriminator="model")]
+request_adapter: TypeAdapter[KlingV3Request | KlingV26Request] = TypeAdapter(KlingRequest)
+
+
+def request_class(model_id: str) -> type[KlingV3Request] | type[KlingV26Request]:
+    """The request model for a model id (`kling-v3` or `kling-v2-6`)."""
+    classes = {"kling-v3": KlingV3Request, "kling-v2-6": KlingV26Request}
+    if model_id not in classes:
+        raise ValueError(f"Unknown model {model_id!r}; choose one of {', '.join(classes)}.")
+    return classes[model_id]
+
+
+def parse_request(body: Any) -> KlingV3Request | KlingV26Request:
+    """Validate a wire body (dict) into the request model of its `model`.
+
+    Raises:
+        pydantic.ValidationError: with one error per broken rule, located at the field.
+    """
+    return request_adapter.validate_python(body)
