@@ -1,0 +1,574 @@
+"""Typed errors for the ModelHunter API, and plain-words advice for each.
+
+    ApiError                              base of everything this package raises
+    ├── ApiStatusError                    HTTP error reply with a JSON body
+    │   ├── BadRequestError               400  VALIDATION_ERROR, INVALID_/MISSING_PARAMETER
+    │   ├── AuthenticationError           401  AUTH_REQUIRED, AUTH_INVALID_TOKEN, AUTH_TOKEN_EXPIRED
+    │   ├── PaymentRequiredError          402
+    │   │   └── InsufficientBalanceError  402  INSUFFICIENT_BALANCE
+    │   ├── PermissionDeniedError         403  FORBIDDEN, KEY_PERMISSION_DENIED/_EXPIRED/_REVOKED
+    │   ├── NotFoundError                 404  NOT_FOUND, MODEL_/TASK_/PROVIDER_NOT_FOUND
+    │   ├── ConflictError                 409  TASK_NOT_CANCELLABLE
+    │   ├── UnprocessableEntityError      422  FILE_TOO_LARGE (and validation codes)
+    │   ├── RateLimitError                429  RATE_LIMIT_EXCEEDED  (+ retry_after)
+    │   └── InternalServerError           5xx  INTERNAL_ERROR, PROVIDER_ERROR, PROVIDER_UNAVAILABLE
+    ├── ApiConnectionError                no reply: DNS, refused, reset, TLS
+    │   └── ApiTimeoutError               no reply in time
+    ├── InvalidResponseError              a reply that is not the API's JSON (proxy HTML, empty)
+    ├── TransferError                     upload to storage / download of a result failed
+    ├── AmbiguousSubmitError              the submit POST may or may not have created a task
+    ├── TaskFailedError                   the task ended `failed` (carries the task)
+    └── PollTimeoutError                  (also TimeoutError) polling deadline passed
+
+`raise_for_response()` is the one place that turns a reply into an exception: HTTP status
+first, `error.code` second, unknown codes survive as the status's class. Messages never
+contain the API key: anything that looks like a key or a bearer token is redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+if TYPE_CHECKING:
+    from .responses import Task, TaskError
+
+__all__ = [
+    "ERROR_CODE_STATUS",
+    "AmbiguousSubmitError",
+    "ApiConnectionError",
+    "ApiError",
+    "ApiStatusError",
+    "ApiTimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InsufficientBalanceError",
+    "InternalServerError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "PollTimeoutError",
+    "RateLimitError",
+    "TaskFailedError",
+    "TransferError",
+    "UnprocessableEntityError",
+    "advice",
+    "advice_for_task_error",
+    "describe_non_json",
+    "invalid_response",
+    "parse_retry_after",
+    "raise_for_response",
+    "redact",
+]
+
+REQUEST_ID_HEADER = "X-Request-Id"
+SNIPPET_CHARS = 120
+_NOT_JSON: Any = object()
+
+# Every documented code with its HTTP status (contract §1, §6; §12 names the undocumented ones).
+ERROR_CODE_STATUS: dict[str, int] = {
+    "VALIDATION_ERROR": 400,
+    "INVALID_PARAMETER": 400,
+    "MISSING_PARAMETER": 400,
+    "AUTH_REQUIRED": 401,
+    "AUTH_INVALID_TOKEN": 401,
+    "AUTH_TOKEN_EXPIRED": 401,
+    "INSUFFICIENT_BALANCE": 402,
+    "FORBIDDEN": 403,
+    "KEY_PERMISSION_DENIED": 403,
+    "KEY_EXPIRED": 403,
+    "KEY_REVOKED": 403,
+    "NOT_FOUND": 404,
+    "MODEL_NOT_FOUND": 404,
+    "TASK_NOT_FOUND": 404,
+    "PROVIDER_NOT_FOUND": 404,
+    "TASK_NOT_CANCELLABLE": 409,
+    "FILE_TOO_LARGE": 422,
+    "RATE_LIMIT_EXCEEDED": 429,
+    "INTERNAL_ERROR": 500,
+    "PROVIDER_ERROR": 502,
+    "PROVIDER_UNAVAILABLE": 503,
+}
+
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"),
+    re.compile(r"river_[A-Za-z]+_[A-Za-z0-9]+"),
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with bearer tokens, `river_…` keys and the given secrets replaced by `[redacted]`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    text = _SECRET_PATTERNS[0].sub(r"\1[redacted]", text)
+    return _SECRET_PATTERNS[1].sub("[redacted]", text)
+
+
+class ApiError(Exception):
+    """Base class of every error raised by this package."""
+
+    def __init__(self, message: str) -> None:
+        self.message = redact(message)
+        super().__init__(self.message)
+
+
+class ApiStatusError(ApiError):
+    """The API answered with an HTTP error status and a JSON body."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        request_id: str | None = None,
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.details = details
+        self.request_id = request_id
+        self.body = body
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        label = f"HTTP {self.status_code}" + (f" {self.code}" if self.code else "")
+        rid = f" (request id {self.request_id})" if self.request_id else ""
+        return f"{label}: {self.message}{rid}"
+
+
+class BadRequestError(ApiStatusError):
+    status_code: Literal[400]
+
+
+class AuthenticationError(ApiStatusError):
+    status_code: Literal[401]
+
+
+class PaymentRequiredError(ApiStatusError):
+    status_code: Literal[402]
+
+
+class InsufficientBalanceError(PaymentRequiredError):
+    pass
+
+
+class PermissionDeniedError(ApiStatusError):
+    status_code: Literal[403]
+
+
+class NotFoundError(ApiStatusError):
+    status_code: Literal[404]
+
+
+class ConflictError(ApiStatusError):
+    status_code: Literal[409]
+
+
+class UnprocessableEntityError(ApiStatusError):
+    status_code: Literal[422]
+
+
+class RateLimitError(ApiStatusError):
+    """429; `retry_after` holds the server's `Retry-After` in seconds when it sent one."""
+
+    status_code: Literal[429]
+
+
+class InternalServerError(ApiStatusError):
+    """Any 5xx with a JSON body."""
+
+
+class ApiConnectionError(ApiError):
+    """No HTTP reply at all: DNS failure, connection refused or reset, TLS error."""
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """No reply within the timeout."""
+
+
+class InvalidResponseError(ApiError):
+    """A reply that is not the API's JSON: a proxy's HTML page, an empty body, wrong shape."""
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, request_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class TransferError(ApiError):
+    """Uploading to the presigned storage URL or downloading a result failed.
+
+    `url` is never kept: presigned addresses carry signatures; `host` says where it went.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        direction: Literal["upload", "download"],
+        status_code: int | None = None,
+        host: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.direction = direction
+        self.status_code = status_code
+        self.host = host
+
+
+class AmbiguousSubmitError(ApiError):
+    """The submit POST may or may not have created a task (and been charged).
+
+    Never resubmit blindly: look the task up by `client_ref` first
+    (`Client.find_by_client_ref`). `status_code` is set when a reply did arrive (5xx).
+    """
+
+    def __init__(
+        self, message: str, *, client_ref: str | None, status_code: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.client_ref = client_ref
+        self.status_code = status_code
+
+
+class TaskFailedError(ApiError):
+    """The task finished with status `failed`; `task.error` says why."""
+
+    def __init__(self, task: Task) -> None:
+        reason = f"{task.error.code}: {task.error.message}" if task.error else "no reason given"
+        super().__init__(f"Task {task.id} failed ({reason})")
+        self.task = task
+
+
+class PollTimeoutError(ApiError, TimeoutError):
+    """The task was still not finished when the polling deadline passed."""
+
+    def __init__(self, task_id: str, deadline_s: float, last: Task | None = None) -> None:
+        status = f", last status {last.status}" if last is not None else ""
+        super().__init__(f"Task {task_id} not finished after {deadline_s:g} s{status}")
+        self.task_id = task_id
+        self.deadline_s = deadline_s
+        self.last = last
+
+
+_STATUS_CLASSES: dict[int, type[ApiStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: PaymentRequiredError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def _class_for(status: int, code: str | None) -> type[ApiStatusError]:
+    """HTTP status first; the code only refines (402) or fills in for unmapped statuses."""
+    if status in _STATUS_CLASSES:
+        cls = _STATUS_CLASSES[status]
+        if cls is PaymentRequiredError and code == "INSUFFICIENT_BALANCE":
+            return InsufficientBalanceError
+        return cls
+    if status >= 500:
+        return InternalServerError
+    if code in ERROR_CODE_STATUS:
+        return _class_for(ERROR_CODE_STATUS[code], code)
+    return ApiStatusError
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` value (delta-seconds or HTTP-date); None if absent
+    or unreadable. Dates in the past give 0."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return None
+    return max(0.0, seconds)
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat[:SNIPPET_CHARS] + ("…" if len(flat) > SNIPPET_CHARS else "")
+
+
+def describe_non_json(response: httpx.Response) -> str:
+    """A short description of a reply body that is not JSON, for error messages."""
+    text = response.text if response.content else ""
+    if not text.strip():
+        return "an empty body"
+    ctype = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    kind = "an HTML page" if "html" in ctype or text.lstrip().startswith("<") else ctype
+    return f"{kind} instead of JSON: {_snippet(text)!r}"
+
+
+def invalid_response(
+    response: httpx.Response, *, secrets: Iterable[str] = ()
+) -> InvalidResponseError:
+    """The error for a reply whose body is not the API's JSON."""
+    message = redact(
+        f"The API answered HTTP {response.status_code} with {describe_non_json(response)}",
+        secrets,
+    )
+    return InvalidResponseError(
+        message,
+        status_code=response.status_code,
+        request_id=response.headers.get(REQUEST_ID_HEADER),
+    )
+
+
+def _error_fields(body: Any) -> tuple[str | None, str | None, dict[str, Any] | None]:
+    """(code, message, details) from the envelope, tolerating non-envelope JSON."""
+    if not isinstance(body, dict):
+        return None, None, None
+    error = body.get("error")
+    if isinstance(error, dict):
+        code = error.get("code")
+        message = error.get("message")
+        details = error.get("details")
+    else:
+        code, message, details = body.get("code"), body.get("message"), body.get("details")
+        if isinstance(error, str) and message is None:
+            message = error
+    return (
+        code if isinstance(code, str) else None,
+        str(message) if message is not None else None,
+        details if isinstance(details, dict) else None,
+    )
+
+
+def raise_for_response(response: httpx.Response, *, secrets: Iterable[str] = ()) -> None:
+    """Raise the typed error for an API reply; return quietly for a success.
+
+    A 2xx whose JSON body says `"success": false` is treated as an error too.
+
+    Raises:
+        ApiStatusError: (a subclass by status, then code) for an error reply with a JSON body.
+        InvalidResponseError: for an error reply whose body is not JSON (HTML, empty).
+    """
+    status = response.status_code
+    try:
+        body = json.loads(response.content) if response.content else None
+    except (ValueError, UnicodeDecodeError):
+        body = _NOT_JSON
+    failed_envelope = isinstance(body, dict) and body.get("success") is False
+    if 200 <= status < 300 and not failed_envelope:
+        return
+    if body is _NOT_JSON or body is None:
+        raise invalid_response(response, secrets=secrets)
+    code, message, details = _error_fields(body)
+    effective = status if status >= 300 else ERROR_CODE_STATUS.get(code or "", status)
+    cls = _class_for(effective, code)
+    raise cls(
+        redact(message or f"HTTP {status}", secrets),
+        status_code=status,
+        code=code,
+        details=details,
+        request_id=response.headers.get(REQUEST_ID_HEADER),
+        body=body,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+_CODE_ADVICE: dict[str, str] = {
+    "AUTH_REQUIRED": "No API key was sent. Enter your ModelHunter API key (or set "
+    "MODELHUNTER_KEY) and try again.",
+    "AUTH_INVALID_TOKEN": "The API key was not recognised. Check that you pasted the whole "
+    "key (it starts with river_live_ or river_test_) and that it has not been deleted.",
+    "AUTH_TOKEN_EXPIRED": "Your sign-in token has expired. Create a fresh API key in the "
+    "ModelHunter dashboard and use it.",
+    "FORBIDDEN": "This key is not allowed to do that. Use a key with access to Kling video, "
+    "or ask the account owner for access.",
+    "KEY_PERMISSION_DENIED": "This key's permissions do not cover this action (for example "
+    "video:create), or this computer's IP address is not on the key's allow-list. Widen the "
+    "key's permissions in the dashboard or use another key.",
+    "KEY_EXPIRED": "This API key has passed its expiry date. Create a new key in the "
+    "dashboard and use it instead.",
+    "KEY_REVOKED": "This API key has been deleted. Create a new key in the dashboard and "
+    "use it instead.",
+    "INSUFFICIENT_BALANCE": "Your ModelHunter balance is too low for this video. Top up in "
+    "the dashboard (Billing), or pick a shorter or standard-mode video, then try again.",
+    "VALIDATION_ERROR": "The API rejected some of the settings. Correct the setting it "
+    "names and try again.",
+    "INVALID_PARAMETER": "A setting has a value the API does not accept (out of range or "
+    "the wrong type). Change it and try again.",
+    "MISSING_PARAMETER": "A required setting is missing. Fill it in and try again.",
+    "NOT_FOUND": "The API could not find what was asked for; it may have been deleted. "
+    "Refresh and try again.",
+    "MODEL_NOT_FOUND": "The API does not offer this model. Choose kling-v3 or kling-v2-6.",
+    "TASK_NOT_FOUND": "The API has no task with this id for this key. It may have been "
+    "made with another key or account; remove it from the list.",
+    "PROVIDER_NOT_FOUND": "The API does not know this provider. This is a bug in the app; "
+    "please report it.",
+    "TASK_NOT_CANCELLABLE": "The task has already finished, so it can no longer be "
+    "cancelled. Refresh to see its result.",
+    "FILE_TOO_LARGE": "The file is bigger than the API accepts (100 MB; images 50 MB). "
+    "Use a smaller or more compressed file.",
+    "RATE_LIMIT_EXCEEDED": "Too many requests in a short time. Wait a little and try again.",
+    "INTERNAL_ERROR": "ModelHunter had an unexpected error on its side. Try again in a "
+    "minute; if it keeps happening, contact ModelHunter support.",
+    "PROVIDER_ERROR": "Kling, the video provider, returned an error. Try again; if it "
+    "repeats, change the prompt or the image.",
+    "PROVIDER_UNAVAILABLE": "Kling, the video provider, is temporarily unavailable. Wait a "
+    "few minutes and try again.",
+}
+
+_CLASS_ADVICE: tuple[tuple[type[ApiError], str], ...] = (
+    (InsufficientBalanceError, _CODE_ADVICE["INSUFFICIENT_BALANCE"]),
+    (
+        PaymentRequiredError,
+        "The account cannot pay for this request. Check billing in the ModelHunter dashboard.",
+    ),
+    (AuthenticationError, "The API key was refused. Check the key and try again."),
+    (
+        PermissionDeniedError,
+        "This key is not allowed to do that. Check the key's "
+        "permissions in the dashboard or use another key.",
+    ),
+    (NotFoundError, "The API could not find what was asked for. Refresh and try again."),
+    (
+        ConflictError,
+        "The request conflicts with the current state (for example the task "
+        "already finished). Refresh and try again.",
+    ),
+    (RateLimitError, _CODE_ADVICE["RATE_LIMIT_EXCEEDED"]),
+    (BadRequestError, "The API rejected the request as invalid. Check the settings and try again."),
+    (
+        UnprocessableEntityError,
+        "The API could not process the request as given. Check "
+        "the settings and the file, then try again.",
+    ),
+    (InternalServerError, "ModelHunter is having trouble right now. Try again in a minute."),
+    (
+        ApiStatusError,
+        "The API refused the request. Try again; if it repeats, report it with the request id.",
+    ),
+    (
+        ApiTimeoutError,
+        "ModelHunter did not answer in time. Check your internet connection and try again.",
+    ),
+    (
+        ApiConnectionError,
+        "Could not reach ModelHunter. Check your internet connection (or "
+        "proxy and firewall) and try again.",
+    ),
+    (
+        AmbiguousSubmitError,
+        "The connection broke after the request was sent, so it is not "
+        "known yet whether the video was started. Look it up before submitting again, so you "
+        "are not charged twice.",
+    ),
+    (
+        PollTimeoutError,
+        "The video is taking longer than expected. It keeps running on "
+        "ModelHunter; check again later.",
+    ),
+)
+
+_TASK_FALLBACK = "The video could not be made. Try again; if it keeps failing, change the settings."
+_MODERATION_WORDS = ("moderation", "policy", "restricted", "sensitive", "safety", "inappropriate")
+
+
+def _details_hint(details: dict[str, Any] | None) -> str:
+    if not details:
+        return ""
+    field, reason = details.get("field"), details.get("reason")
+    if field and reason:
+        return f" ({field}: {_snippet(str(reason))})"
+    if field:
+        return f" (field: {field})"
+    return ""
+
+
+def _invalid_response_advice(err: InvalidResponseError) -> str:
+    if err.status_code is not None and (err.status_code >= 500 or err.status_code in (408, 429)):
+        return (
+            "ModelHunter, or a proxy in front of it, is having trouble and sent an error "
+            "page. This is usually temporary; try again in a minute."
+        )
+    return (
+        "ModelHunter sent a reply this app cannot read. Check that the API address is "
+        "right and that no proxy or captive portal is in the way, then try again."
+    )
+
+
+def _transfer_advice(err: TransferError) -> str:
+    if err.direction == "upload":
+        if err.status_code in (401, 403):
+            return "The upload link expired or was refused. Upload the file again."
+        return "Uploading the file failed. Check your connection and upload it again."
+    if err.status_code in (401, 403, 404, 410):
+        return (
+            "The result link has expired (links last about 15 minutes). Refresh the "
+            "task to get a new link, then download again."
+        )
+    return "Downloading the video failed. Check your connection and try again."
+
+
+def advice(err: BaseException) -> str:
+    """What happened and what to do, in plain words, for any error this package raises."""
+    if isinstance(err, TaskFailedError):
+        return advice_for_task_error(err.task.error)
+    if isinstance(err, InvalidResponseError):
+        return _invalid_response_advice(err)
+    if isinstance(err, TransferError):
+        return _transfer_advice(err)
+    if isinstance(err, ApiStatusError):
+        text = _CODE_ADVICE.get(err.code or "") or next(
+            text for cls, text in _CLASS_ADVICE if isinstance(err, cls)
+        )
+        if isinstance(err, RateLimitError) and err.retry_after:
+            text = f"Too many requests in a short time. Wait {err.retry_after:.0f} s and try again."
+        if err.code in ("VALIDATION_ERROR", "INVALID_PARAMETER", "MISSING_PARAMETER") or (
+            isinstance(err, BadRequestError | UnprocessableEntityError)
+        ):
+            text += redact(_details_hint(err.details))
+        return text
+    for cls, text in _CLASS_ADVICE:
+        if isinstance(err, cls):
+            return text
+    return "Something unexpected went wrong. Try again; if it repeats, report it."
+
+
+def advice_for_task_error(error: TaskError | None) -> str:
+    """Advice for a task that ended `failed`, from its `error` object."""
+    if error is None:
+        return "The video could not be made and the API gave no reason. Try again."
+    if error.code == "PROVIDER_ERROR" and any(
+        word in error.message.lower() for word in _MODERATION_WORDS
+    ):
+        return (
+            "Kling refused the content under its moderation rules. Reword the prompt "
+            "or use a different image, then try again."
+        )
+    if error.code == "PROVIDER_ERROR":
+        return (
+            "Kling could not make this video. Try again; if it repeats, try a different "
+            "image (size, aspect ratio) or prompt."
+        )
+    return _CODE_ADVICE.get(error.code, _TASK_FALLBACK)
