@@ -1,0 +1,647 @@
+"""Synchronous HTTP client for the ModelHunter API (Kling image-to-video and tasks).
+
+Retry policy, kept in the named constants and pure functions below:
+* GET, cancel (idempotent) and the file POSTs that create nothing billable (upload-url,
+  complete) are retried on 408/429/5xx and on network errors, with jittered exponential
+  backoff or the server's `Retry-After`.
+* The submit POST is never retried (no idempotency key exists, contract §12): an outcome
+  that may have created a task raises `AmbiguousSubmitError`; reconcile with
+  `find_by_client_ref` before submitting again.
+
+The API key is sent only as `Authorization: Bearer …` on requests to `base_url`; never to the
+presigned upload URL or result downloads, never in a URL, message or repr.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .errors import (
+    AmbiguousSubmitError,
+    ApiConnectionError,
+    ApiStatusError,
+    ApiTimeoutError,
+    ConflictError,
+    InvalidResponseError,
+    TransferError,
+    invalid_response,
+    parse_retry_after,
+    raise_for_response,
+    redact,
+)
+from .responses import (
+    Balance,
+    Envelope,
+    SubmitAck,
+    Task,
+    TaskPage,
+    TaskStatus,
+    UploadedFile,
+    UploadTicket,
+)
+
+__all__ = [
+    "CLIENT_REF_CLOCK_SKEW",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "INITIAL_RETRY_DELAY",
+    "LIST_PAGE_MAX",
+    "MAX_RETRY_AFTER",
+    "MAX_RETRY_DELAY",
+    "RETRY_JITTER",
+    "TRANSFER_CHUNK_SIZE",
+    "Client",
+    "is_ambiguous_submit_status",
+    "is_retryable_exception",
+    "is_retryable_status",
+    "mask_key",
+    "retry_delay",
+    "should_retry",
+]
+
+DEFAULT_BASE_URL = "https://api.modelhunter.ai/api/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 2
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
+RETRY_JITTER = 0.25  # a delay is shortened by up to this fraction, so clients spread out
+TRANSFER_CHUNK_SIZE = 256 * 1024
+LIST_PAGE_MAX = 100
+LIST_PAGE_DEFAULT = 20
+# Our clock and the server's may differ; look this much further back for a client_ref.
+CLIENT_REF_CLOCK_SKEW = timedelta(minutes=5)
+USER_AGENT = "kling-playground/0.1"
+
+SUBMIT_PATH = "/kling/image-to-video"
+
+# Raised before a single byte of the request left this machine: safe to report as "not sent".
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+_RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")
+_KEY_PREFIX = re.compile(r"^(river_[a-z]+_)")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def is_retryable_status(status_code: int) -> bool:
+    """408, 429 and every 5xx are worth another try for a request that is safe to repeat."""
+    return status_code in (408, 429) or status_code >= 500
+
+
+def is_retryable_exception(exc: BaseException) -> bool:
+    """Timeouts, network errors and dropped connections; not protocol misuse on our side."""
+    return isinstance(exc, _RETRYABLE)
+
+
+def should_retry(
+    attempt: int,
+    max_retries: int,
+    *,
+    status_code: int | None = None,
+    exc: BaseException | None = None,
+    retry_after: float | None = None,
+) -> bool:
+    """Whether to repeat a request that is safe to repeat.
+
+    `attempt` counts the retries already made. A `Retry-After` beyond `MAX_RETRY_AFTER`
+    means give up now and let the caller schedule (its `RateLimitError.retry_after` says when)
+    rather than block a page for minutes.
+    """
+    if attempt >= max_retries:
+        return False
+    if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+        return False
+    if exc is not None:
+        return is_retryable_exception(exc)
+    return status_code is not None and is_retryable_status(status_code)
+
+
+def retry_delay(
+    attempt: int, retry_after: float | None = None, *, rand: Callable[[], float] = random.random
+) -> float:
+    """Seconds to wait before retry number `attempt + 1`.
+
+    The server's `Retry-After` wins (capped at `MAX_RETRY_AFTER`); otherwise exponential
+    backoff from `INITIAL_RETRY_DELAY` capped at `MAX_RETRY_DELAY`, minus up to
+    `RETRY_JITTER` of it at random.
+    """
+    if retry_after is not None:
+        return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+    base = min(INITIAL_RETRY_DELAY * 2**attempt, MAX_RETRY_DELAY)
+    return base * (1.0 - RETRY_JITTER * rand())
+
+
+def is_ambiguous_submit_status(status_code: int) -> bool:
+    """Whether a submit reply with this status leaves open whether a task was created.
+
+    4xx (but 408) is a refusal: nothing was created. 408 and 5xx can come from a gateway
+    after the backend accepted the work; an unreadable 2xx means it was accepted but we
+    cannot read the id.
+    """
+    return 200 <= status_code < 300 or status_code == 408 or status_code >= 500
+
+
+def mask_key(api_key: str) -> str:
+    """A display form of a key that reveals only its environment prefix."""
+    match = _KEY_PREFIX.match(api_key)
+    return f"{match.group(1) if match else ''}****"
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    """ISO-8601 in UTC with a `Z`; naive datetimes are taken as UTC."""
+    if value is None or isinstance(value, str):
+        return value
+    return _aware(value).astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _segment(value: str) -> str:
+    """One URL path segment, so an id can never change the path."""
+    if not value:
+        raise ValueError("An id must not be empty.")
+    return quote(value, safe="")
+
+
+def _read_chunks(source: BinaryIO, size: int) -> Iterator[bytes]:
+    """Exactly `size` bytes from `source`, in chunks, without holding the file in memory."""
+    remaining = size
+    while remaining > 0:
+        chunk = source.read(min(TRANSFER_CHUNK_SIZE, remaining))
+        if not chunk:
+            raise TransferError(
+                f"The file ended {remaining} bytes short of its declared size {size}.",
+                direction="upload",
+            )
+        remaining -= len(chunk)
+        yield chunk
+
+
+def _remaining_size(source: BinaryIO) -> int:
+    start = source.tell()
+    end = source.seek(0, os.SEEK_END)
+    source.seek(start)
+    return end - start
+
+
+def _seekable(source: BinaryIO) -> bool:
+    try:
+        return source.seekable()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Client:
+    """ModelHunter API client. Use as a context manager, or call `close()`.
+
+    Args:
+        api_key: `river_live_…` or `river_test_…`.
+        base_url: API root, e.g. a fake server's address in tests.
+        timeout: per-operation timeouts for every request.
+        max_retries: retries for requests that are safe to repeat (never for submit).
+        transport: an httpx transport, e.g. `httpx.MockTransport` for tests and demo mode.
+        sleep: called with seconds between retries; inject a fake in tests.
+
+    Raises:
+        ValueError: the key is empty or contains characters a header cannot carry.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        api_key = (api_key or "").strip()
+        if not api_key:
+            raise ValueError("An API key is required.")
+        if not _KEY_CHARS.match(api_key):
+            raise ValueError("The API key contains spaces or characters that are not allowed.")
+        self._api_key = api_key
+        self._auth = {"Authorization": f"Bearer {api_key}"}
+        self._sleep = sleep
+        self.max_retries = max_retries
+        # No auth in the client's default headers: it is added per request to base_url only,
+        # so uploads and downloads through the same connection pool never carry it.
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._http.base_url).rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.base_url!r}, api_key={mask_key(self._api_key)!r})"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # Sending ------------------------------------------------------------------------------
+
+    def _connection_error(self, exc: httpx.TransportError) -> ApiConnectionError:
+        try:
+            host = exc.request.url.host
+        except RuntimeError:  # httpx raises this when the error carries no request
+            host = "the server"
+        detail = redact(str(exc), (self._api_key,)) or type(exc).__name__
+        if isinstance(exc, httpx.TimeoutException):
+            return ApiTimeoutError(f"No reply from {host} in time ({type(exc).__name__}).")
+        return ApiConnectionError(f"Could not reach {host}: {detail}")
+
+    def _send(
+        self,
+        build: Callable[[], httpx.Request],
+        *,
+        retry: bool,
+        stream: bool = False,
+        follow_redirects: bool = False,
+    ) -> httpx.Response:
+        """Send `build()`, rebuilding it for each retry; HTTP errors are returned, not raised.
+
+        Raises:
+            ApiConnectionError: (or ApiTimeoutError) when no reply came, retries spent.
+        """
+        attempt = 0
+        while True:
+            try:
+                response = self._http.send(
+                    build(), stream=stream, follow_redirects=follow_redirects
+                )
+            except httpx.TransportError as exc:
+                if retry and should_retry(attempt, self.max_retries, exc=exc):
+                    self._sleep(retry_delay(attempt))
+                    attempt += 1
+                    continue
+                raise self._connection_error(exc) from exc
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry and should_retry(
+                attempt,
+                self.max_retries,
+                status_code=response.status_code,
+                retry_after=retry_after,
+            ):
+                response.close()
+                self._sleep(retry_delay(attempt, retry_after))
+                attempt += 1
+                continue
+            return response
+
+    def _api(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        retry: bool = True,
+    ) -> httpx.Response:
+        def build() -> httpx.Request:
+            return self._http.build_request(
+                method, path.lstrip("/"), params=params, json=json, headers=self._auth
+            )
+
+        response = self._send(build, retry=retry)
+        raise_for_response(response, secrets=(self._api_key,))
+        return response
+
+    def _parse(self, response: httpx.Response, model: type[M], *, enveloped: bool = True) -> M:
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise invalid_response(response, secrets=(self._api_key,)) from exc
+        try:
+            if enveloped:
+                return Envelope[model].model_validate(payload).data  # type: ignore[valid-type]
+            return model.model_validate(payload)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise InvalidResponseError(
+                f"The API answered HTTP {response.status_code} with JSON of an unexpected "
+                f"shape ({where}: {first['msg']}).",
+                status_code=response.status_code,
+                request_id=response.headers.get("X-Request-Id"),
+            ) from exc
+
+    # Tasks --------------------------------------------------------------------------------
+
+    def submit(self, request: BaseModel) -> SubmitAck:
+        """Create a task: `POST /kling/image-to-video` with the request's JSON. Never retried.
+
+        Connection failures that happen before the request is sent (DNS, refused, connect
+        timeout, pool timeout) cannot have created anything and raise `ApiConnectionError`.
+        Anything after the bytes may have reached the server (read timeout, reset, a 5xx
+        or 408 that a gateway may send while the backend goes on, an unreadable 2xx) raises
+        `AmbiguousSubmitError` with the request's `metadata.client_ref`.
+
+        Raises:
+            AmbiguousSubmitError: the task may exist; reconcile with `find_by_client_ref`.
+            ApiStatusError: a 4xx refusal (nothing was created), e.g. InsufficientBalanceError.
+            ApiConnectionError: the request was never sent.
+        """
+        body = request.model_dump(mode="json", by_alias=True, exclude_none=True)
+        metadata = body.get("metadata") or {}
+        client_ref = metadata.get("client_ref") if isinstance(metadata, dict) else None
+        http_request = self._http.build_request(
+            "POST", SUBMIT_PATH.lstrip("/"), json=body, headers=self._auth
+        )
+        try:
+            response = self._http.send(http_request)
+        except _NOT_SENT as exc:
+            raise self._connection_error(exc) from exc
+        except httpx.TransportError as exc:
+            raise AmbiguousSubmitError(
+                f"The submit request was sent but no reply came ({type(exc).__name__}); "
+                "the task may or may not exist.",
+                client_ref=client_ref,
+            ) from exc
+        try:
+            raise_for_response(response, secrets=(self._api_key,))
+            return self._parse(response, SubmitAck)
+        except (ApiStatusError, InvalidResponseError) as exc:
+            # A 2xx that says `success: false` is an explicit refusal, not ambiguous.
+            explicit = isinstance(exc, ApiStatusError) and response.is_success
+            if explicit or not is_ambiguous_submit_status(response.status_code):
+                raise
+            raise AmbiguousSubmitError(
+                f"The submit request got HTTP {response.status_code} ({exc.message}); "
+                "the task may or may not exist.",
+                client_ref=client_ref,
+                status_code=response.status_code,
+            ) from exc
+
+    def get_task(self, task_id: str) -> Task:
+        """`GET /tasks/{id}`.
+
+        Raises:
+            NotFoundError: no such task for this key (TASK_NOT_FOUND).
+        """
+        return self._parse(self._api("GET", f"/tasks/{_segment(task_id)}"), Task)
+
+    def list_tasks(
+        self,
+        *,
+        status: TaskStatus | str | None = None,
+        provider: str | None = None,
+        model_id: str | None = None,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        search: str | None = None,
+        limit: int = LIST_PAGE_DEFAULT,
+        cursor: str | None = None,
+    ) -> TaskPage:
+        """One page of `GET /tasks`, newest first. Dates are sent as ISO-8601 UTC.
+
+        Raises:
+            ValueError: `limit` outside 1–100.
+        """
+        if not 1 <= limit <= LIST_PAGE_MAX:
+            raise ValueError(f"limit must be between 1 and {LIST_PAGE_MAX}.")
+        query = {
+            "status": str(status) if status is not None else None,
+            "provider": provider,
+            "modelId": model_id,
+            "startDate": _iso(start_date),
+            "endDate": _iso(end_date),
+            "search": search,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        params = {k: v for k, v in query.items() if v is not None}
+        return self._parse(self._api("GET", "/tasks", params=params), TaskPage, enveloped=False)
+
+    def iter_tasks(
+        self,
+        *,
+        status: TaskStatus | str | None = None,
+        provider: str | None = None,
+        model_id: str | None = None,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        search: str | None = None,
+        page_size: int = LIST_PAGE_MAX,
+    ) -> Iterator[Task]:
+        """Every matching task, newest first, following the cursor to the last page.
+
+        Stops if the server repeats a cursor; a task seen on two pages is yielded once.
+        """
+        cursor: str | None = None
+        seen_cursors: set[str] = set()
+        seen_ids: set[str] = set()
+        while True:
+            page = self.list_tasks(
+                status=status,
+                provider=provider,
+                model_id=model_id,
+                start_date=start_date,
+                end_date=end_date,
+                search=search,
+                limit=page_size,
+                cursor=cursor,
+            )
+            for task in page.data:
+                if task.id not in seen_ids:
+                    seen_ids.add(task.id)
+                    yield task
+            cursor = page.pagination.cursor
+            if not page.pagination.has_more or not cursor or cursor in seen_cursors:
+                return
+            seen_cursors.add(cursor)
+
+    def cancel(self, task_id: str) -> Task:
+        """`POST /tasks/{id}/cancel` (contract §12). Safe to repeat: cancelling a task that is
+        already cancelled returns it (one extra GET on the 409).
+
+        Raises:
+            ConflictError: the task already finished otherwise (TASK_NOT_CANCELLABLE).
+        """
+        try:
+            return self._parse(self._api("POST", f"/tasks/{_segment(task_id)}/cancel"), Task)
+        except ConflictError:
+            task = self.get_task(task_id)
+            if task.status is TaskStatus.CANCELLED:
+                return task
+            raise
+
+    def find_by_client_ref(
+        self, client_ref: str, *, created_after: datetime | None = None
+    ) -> Task | None:
+        """The task whose `metadata.client_ref` is `client_ref`, or None.
+
+        Lists tasks newest first and stops once they are older than `created_after` (less
+        `CLIENT_REF_CLOCK_SKEW`, since it comes from our clock and `created_at` from theirs).
+        """
+        since = _aware(created_after) - CLIENT_REF_CLOCK_SKEW if created_after else None
+        for task in self.iter_tasks(start_date=since):
+            if task.client_ref == client_ref:
+                return task
+            if since is not None and task.created_at < since:
+                return None
+        return None
+
+    def get_balance(self) -> Balance:
+        """`GET /balance`: account balance in USD."""
+        return self._parse(self._api("GET", "/balance"), Balance)
+
+    # Files --------------------------------------------------------------------------------
+
+    def upload_file(
+        self,
+        source: Path | str | BinaryIO,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+        size_bytes: int | None = None,
+    ) -> UploadedFile:
+        """Upload a file in the three documented steps and return it (pass `.url` as image).
+
+        1. `POST /files/upload-url`; 2. `PUT` the bytes, streamed from the file, to the
+        presigned URL without the API key; 3. `POST /files/{file_id}/complete`.
+        For a path, name, type and size are taken from it; for a file object, `filename` and
+        `content_type` are needed unless guessable, and the size is measured if seekable.
+
+        Raises:
+            ValueError: name, type or size could not be determined.
+            UnprocessableEntityError: FILE_TOO_LARGE; BadRequestError: unsupported type.
+            TransferError: the storage refused the upload (e.g. the link expired).
+        """
+        if isinstance(source, str | os.PathLike):
+            path = Path(source)
+            with path.open("rb") as handle:
+                return self.upload_file(
+                    handle,
+                    filename=filename or path.name,
+                    content_type=content_type,
+                    size_bytes=size_bytes if size_bytes is not None else path.stat().st_size,
+                )
+        name = filename or Path(str(getattr(source, "name", "") or "")).name
+        if not name:
+            raise ValueError("filename is required when uploading from a file object.")
+        ctype = content_type or mimetypes.guess_type(name)[0]
+        if not ctype:
+            raise ValueError(f"content_type is required: it cannot be guessed from {name!r}.")
+        start = source.tell() if _seekable(source) else None
+        if size_bytes is None:
+            if start is None:
+                raise ValueError("size_bytes is required for a file object that cannot seek.")
+            size_bytes = _remaining_size(source)
+        ticket = self._parse(
+            self._api(
+                "POST",
+                "/files/upload-url",
+                json={"filename": name, "contentType": ctype, "sizeBytes": size_bytes},
+            ),
+            UploadTicket,
+        )
+        self._put(ticket.upload_url, source, ctype, size_bytes, start)
+        complete = self._api("POST", f"/files/{_segment(ticket.file_id)}/complete")
+        return self._parse(complete, UploadedFile)
+
+    def _put(
+        self, url: str, source: BinaryIO, content_type: str, size: int, start: int | None
+    ) -> None:
+        _require_http_url(url)
+
+        def build() -> httpx.Request:
+            if start is not None:
+                source.seek(start)
+            # Explicit Content-Length: presigned storage PUTs refuse chunked encoding.
+            return self._http.build_request(
+                "PUT",
+                url,
+                content=_read_chunks(source, size),
+                headers={"Content-Type": content_type, "Content-Length": str(size)},
+            )
+
+        # The body can only be replayed if the file can be rewound.
+        response = self._send(build, retry=start is not None)
+        if not response.is_success:
+            raise TransferError(
+                f"The storage answered HTTP {response.status_code} to the upload.",
+                direction="upload",
+                status_code=response.status_code,
+                host=response.request.url.host,
+            )
+
+    def download(self, url: str, dest: BinaryIO) -> int:
+        """Stream a result (e.g. `task.video.url`) into `dest`; return the bytes written.
+
+        Sent without the API key (signed URLs need none). Failures before the body starts
+        are retried; a failure midway is raised, since `dest` already holds part of it.
+
+        Raises:
+            TransferError: the URL answered with an error (403/404: the link expired).
+            ApiConnectionError: the connection failed.
+        """
+        _require_http_url(url)
+
+        def build() -> httpx.Request:
+            return self._http.build_request("GET", url, headers={"Accept": "*/*"})
+
+        response = self._send(build, retry=True, stream=True, follow_redirects=True)
+        written = 0
+        try:
+            if not response.is_success:
+                raise TransferError(
+                    f"The download answered HTTP {response.status_code}.",
+                    direction="download",
+                    status_code=response.status_code,
+                    host=response.request.url.host,
+                )
+            for chunk in response.iter_bytes(TRANSFER_CHUNK_SIZE):
+                dest.write(chunk)
+                written += len(chunk)
+        except httpx.TransportError as exc:
+            raise self._connection_error(exc) from exc
+        finally:
+            response.close()
+        return written
+
+
+def _require_http_url(url: str) -> None:
+    if httpx.URL(url).scheme not in ("http", "https"):
+        raise ValueError("Only http(s) addresses can be uploaded to or downloaded from.")
