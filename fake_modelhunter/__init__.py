@@ -1,0 +1,35 @@
+"""Offline ModelHunter: the same HTTP contract as the real API, with no network.
+
+    fake = FakeModelHunter(clock=ManualClock(), synthesize_videos=False)
+    client = Client(key, transport=httpx.MockTransport(fake.handle))   # in-process
+    with serve(fake) as base_url: ...                                     # real HTTP
+
+`python -m fake_modelhunter --port 8765 --demo` runs it standalone. Video synthesis lives in
+`fake_modelhunter.synth` (imported only when a clip is rendered).
+"""
+
+from __future__ import annotations
+
+from fake_modelhunter.asgi import serve
+from fake_modelhunter.auth import KEY_PATTERN, KeyState
+from fake_modelhunter.clock import Clock, ManualClock, RealClock
+from fake_modelhunter.faults import Fault, FaultPlan
+from fake_modelhunter.service import FakeModelHunter, LoggedRequest
+from fake_modelhunter.tasks import FAIL_TOKEN, Timing
+from fake_modelhunter.urls import SIGNED_URL_TTL_S
+
+__all__ = [
+    "FAIL_TOKEN",
+    "KEY_PATTERN",
+    "SIGNED_URL_TTL_S",
+    "Clock",
+    "FakeModelHunter",
+    "Fault",
+    "FaultPlan",
+    "KeyState",
+    "LoggedRequest",
+    "ManualClock",
+    "RealClock",
+    "Timing",
+    "serve",
+]

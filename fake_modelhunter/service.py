@@ -1,0 +1,340 @@
+"""`FakeModelHunter`: an offline ModelHunter that keeps the HTTP contract.
+
+One instance serves three hosts: the API (`base_url`), object storage for uploads
+(`storage_url`) and the CDN for files and results (`cdn_url`). Use it in-process with
+`httpx.MockTransport(fake.handle)` or as a real server (`fake.asgi_app()`, `serve(fake)`),
+where the same API lives under `/api/v1`, storage under `/storage` and the CDN under `/cdn`.
+
+Scripting hooks for tests and demos:
+* a prompt containing `[fail]` makes that task fail (`PROVIDER_ERROR`, moderation message);
+  `fail_next_task()` makes the next submitted task fail with a given error;
+* `set_key_state()` turns a key revoked / expired / without permission;
+* `set_balance()` sets a key's balance (live keys start at $50);
+* `faults` (a `FaultPlan`) injects HTTP errors, timeouts, dropped connections and slowness;
+* `requests` logs (method, path, status) of every request, never a header value.
+
+Webhooks are accepted in requests but never called: the fake does not reach the internet.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import httpx
+
+from fake_modelhunter import api_files, api_tasks
+from fake_modelhunter.auth import KeyState, authenticate
+from fake_modelhunter.clock import Clock, RealClock
+from fake_modelhunter.faults import Fault, FaultPlan
+from fake_modelhunter.replies import Reply, ServiceError, error_reply, storage_error
+from fake_modelhunter.state import DEFAULT_BALANCE, Incoming, Mount, State
+from fake_modelhunter.tasks import Timing
+from fake_modelhunter.urls import Origins, mount_path
+
+if TYPE_CHECKING:
+    from fake_modelhunter.asgi import ASGIApp
+
+__all__ = ["FakeModelHunter", "LoggedRequest", "Outcome"]
+
+logger = logging.getLogger(__name__)
+
+REQUEST_LOG_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the fake saw it; `status` is None when no reply was sent."""
+
+    method: str
+    path: str
+    status: int | None
+    fault: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to do with a request: send `reply`, or misbehave as `fault` says."""
+
+    reply: Reply | None
+    fault: Fault | None = None
+
+
+@dataclass(frozen=True)
+class _Route:
+    mount: Mount
+    method: str
+    pattern: re.Pattern[str]
+    handler: Callable[..., Reply]
+    auth: bool = True
+
+
+_ID = r"(?P<{}>[A-Za-z0-9_.\-]+)"
+_ROUTES: tuple[_Route, ...] = (
+    _Route("api", "POST", re.compile(r"/kling/image-to-video"), api_tasks.submit),
+    _Route("api", "GET", re.compile(r"/tasks"), api_tasks.list_tasks),
+    _Route("api", "GET", re.compile(r"/tasks/" + _ID.format("task_id")), api_tasks.get_task),
+    _Route(
+        "api",
+        "POST",
+        re.compile(r"/tasks/" + _ID.format("task_id") + "/cancel"),
+        api_tasks.cancel_task,
+    ),
+    _Route("api", "GET", re.compile(r"/balance"), api_tasks.balance),
+    _Route("api", "POST", re.compile(r"/files/upload-url"), api_files.upload_url),
+    _Route(
+        "api",
+        "POST",
+        re.compile(r"/files/" + _ID.format("file_id") + "/complete"),
+        api_files.complete_upload,
+    ),
+    _Route(
+        "storage",
+        "PUT",
+        re.compile(r"/uploads/" + _ID.format("file_id")),
+        api_files.put_upload,
+        auth=False,
+    ),
+    _Route(
+        "cdn",
+        "GET",
+        re.compile(r"/results/(?P<task_id>[A-Za-z0-9_\-]+)\.mp4"),
+        api_files.cdn_result,
+        auth=False,
+    ),
+    _Route("cdn", "GET", re.compile(r"/files/" + _ID.format("name")), api_files.cdn_file, False),
+)
+
+
+class FakeModelHunter:
+    """An in-memory ModelHunter: same endpoints, envelopes, lifecycle and errors.
+
+    Args:
+        clock: time source for lifecycles, URL expiry and throttling (default `RealClock()`).
+        timing: how long tasks take in each state.
+        faults: the fault plan (default: none); also reachable as `fake.faults`.
+        base_url, storage_url, cdn_url: hosts served in-process (`handle`).
+        synthesize_videos: render real clips from the images; False serves one tiny MP4.
+        default_balance: starting balance of every live key, in USD.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        timing: Timing = Timing(),  # noqa: B008 - frozen dataclass, safe as a default
+        faults: FaultPlan | None = None,
+        base_url: str = "https://api.modelhunter.ai/api/v1",
+        storage_url: str = "https://storage.modelhunter.ai",
+        cdn_url: str = "https://cdn.modelhunter.ai",
+        synthesize_videos: bool = True,
+        default_balance: Decimal = DEFAULT_BALANCE,
+    ) -> None:
+        self.clock: Clock = clock or RealClock()
+        self.faults = faults or FaultPlan()
+        self.origins = Origins.of(base_url, storage_url, cdn_url)
+        self._state = State(
+            self.clock,
+            timing,
+            synthesize_videos=synthesize_videos,
+            default_balance=Decimal(default_balance),
+            default_cdn=self.origins.cdn,
+        )
+        self._log: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_MAX)
+        self._log_lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        """The in-process API root, e.g. for `Client(base_url=...)`."""
+        return self.origins.api
+
+    @property
+    def timing(self) -> Timing:
+        return self._state.timing
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """Every request so far (newest last; the last 10,000 are kept)."""
+        with self._log_lock:
+            return list(self._log)
+
+    def set_key_state(self, key: str, state: KeyState) -> None:
+        """Script a key: `revoked` → 403 KEY_REVOKED, `expired` → 401 AUTH_TOKEN_EXPIRED,
+        `no_permission` → 403 KEY_PERMISSION_DENIED, `key_expired` → 403 KEY_EXPIRED,
+        `active` → accepted again."""
+        with self._state.lock:
+            self._state.key_states[key] = state
+
+    def set_balance(self, key: str, amount: Decimal | float | str) -> None:
+        """Set a key's balance in USD (only live keys are ever charged)."""
+        with self._state.lock:
+            self._state.settle(key)
+            self._state.balances[key] = Decimal(str(amount))
+
+    def balance(self, key: str) -> Decimal:
+        """A key's balance now, after refunds of failed and cancelled tasks."""
+        with self._state.lock:
+            return self._state.balance_of(key)
+
+    def fail_next_task(
+        self, code: str = "PROVIDER_ERROR", message: str = "Content policy violation"
+    ) -> None:
+        """Make the next submitted task (any key) end `failed` with this error."""
+        with self._state.lock:
+            self._state.task_failures.append((code, message))
+
+    def task_count(self, key: str | None = None) -> int:
+        """How many tasks exist (of one key, or of all)."""
+        with self._state.lock:
+            if key is None:
+                return len(self._state.tasks)
+            return len(self._state.owned.get(key, []))
+
+    def close(self) -> None:
+        """Stop background video rendering."""
+        self._state.videos.close()
+
+    def __enter__(self) -> FakeModelHunter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # Transports ------------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer an httpx request in-process (for `httpx.MockTransport(fake.handle)`).
+
+        Raises:
+            httpx.ConnectError: the URL is on none of the fake's hosts (it never goes online).
+            httpx.ReadTimeout, httpx.RemoteProtocolError: as scripted by `faults`.
+        """
+        incoming = self._incoming(request)
+        if incoming is None:
+            raise httpx.ConnectError(
+                f"The offline ModelHunter does not serve {request.url.host}", request=request
+            )
+        outcome = self.exchange(incoming)
+        fault, reply = outcome.fault, outcome.reply
+        if fault is not None and fault.kind == "timeout":
+            raise httpx.ReadTimeout("No reply (scripted timeout)", request=request)
+        if fault is not None and fault.kind == "drop":
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a complete response (scripted drop)",
+                request=request,
+            )
+        if fault is not None and fault.kind == "slow":
+            read_timeout = (request.extensions.get("timeout") or {}).get("read")
+            if read_timeout is not None and fault.seconds > read_timeout:
+                raise httpx.ReadTimeout("Reply too slow (scripted slowness)", request=request)
+        assert reply is not None
+        return httpx.Response(
+            reply.status, headers=reply.headers, content=reply.body, request=request
+        )
+
+    def asgi_app(self) -> ASGIApp:
+        """An ASGI app serving `/api/v1`, `/storage` and `/cdn` (see `serve`)."""
+        from fake_modelhunter.asgi import make_asgi_app
+
+        return make_asgi_app(self)
+
+    def _incoming(self, request: httpx.Request) -> Incoming | None:
+        mounts: tuple[tuple[Mount, str], ...] = (
+            ("api", self.origins.api),
+            ("storage", self.origins.storage),
+            ("cdn", self.origins.cdn),
+        )
+        for mount, base in mounts:
+            path = mount_path(base, request.url)
+            if path is not None:
+                return Incoming(
+                    method=request.method,
+                    mount=mount,
+                    path=path,
+                    query=dict(request.url.params.multi_items()),
+                    headers=request.headers,
+                    body=request.content,
+                    origins=self.origins,
+                )
+        return None
+
+    # Processing ------------------------------------------------------------------------
+
+    def exchange(self, incoming: Incoming) -> Outcome:
+        """Consult the fault plan, process the request as it says, and log it."""
+        fault = self.faults.take(incoming.method, incoming.log_path, self._state.now())
+        if fault is not None and fault.kind == "status":
+            outcome = Outcome(fault.reply(), fault)
+        elif fault is not None and fault.kind in ("timeout", "drop") and not fault.after_accept:
+            outcome = Outcome(None, fault)
+        else:
+            outcome = Outcome(self.process(incoming), fault)
+        answered = fault is None or fault.kind in ("status", "slow")
+        status = outcome.reply.status if answered and outcome.reply is not None else None
+        entry = LoggedRequest(
+            incoming.method, incoming.log_path, status, fault.label if fault else None
+        )
+        with self._log_lock:
+            self._log.append(entry)
+        return outcome
+
+    def process(self, incoming: Incoming) -> Reply:
+        """Route and run one request (no faults)."""
+        path = incoming.path.rstrip("/") or "/"
+        candidates = [
+            (route, match)
+            for route in _ROUTES
+            if route.mount == incoming.mount and (match := route.pattern.fullmatch(path))
+        ]
+        chosen = [(r, m) for r, m in candidates if r.method == incoming.method]
+        if not chosen:
+            allowed = ", ".join(sorted({r.method for r, _ in candidates}))
+            reply = _not_routed(incoming, allowed)
+        else:
+            route, match = chosen[0]
+            reply = self._run(route, incoming, match.groupdict())
+        if incoming.mount == "api":
+            headers = {**reply.headers, "X-Request-Id": f"req_{secrets.token_hex(8)}"}
+            reply = Reply(reply.status, reply.body, headers)
+        return reply
+
+    def _run(self, route: _Route, incoming: Incoming, params: dict[str, str]) -> Reply:
+        state = self._state
+        try:
+            if not route.auth:
+                return route.handler(state, incoming, **params)
+            with state.lock:
+                key = authenticate(incoming.headers.get("authorization"), state.key_states)
+            return route.handler(state, incoming, key, **params)
+        except ServiceError as exc:
+            return exc.reply()
+        except Exception:
+            logger.exception("offline ModelHunter failed on %s %s", incoming.method, incoming.path)
+            return error_reply(500, "INTERNAL_ERROR", "The offline ModelHunter failed")
+
+
+def _not_routed(incoming: Incoming, allowed: str) -> Reply:
+    where = f"{incoming.method} {incoming.log_path}"
+    if allowed and incoming.mount == "api":
+        return error_reply(
+            405, "METHOD_NOT_ALLOWED", f"{where} is not allowed", headers={"Allow": allowed}
+        )
+    if allowed:
+        reply = storage_error(405, "MethodNotAllowed", f"{where} is not allowed")
+        return Reply(reply.status, reply.body, {**reply.headers, "Allow": allowed})
+    if incoming.mount == "api":
+        return error_reply(404, "NOT_FOUND", f"No endpoint {where}")
+    return storage_error(404, "NoSuchKey", "The specified key does not exist.")
