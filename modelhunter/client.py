@@ -1,6 +1,6 @@
 """Synchronous HTTP client for the ModelHunter API (Kling image-to-video and tasks).
 
-Retry policy, kept in the named constants and pure functions below:
+Retry policy (constants and pure decision functions in `retries.py`):
 * GET, cancel (idempotent) and the file POSTs that create nothing billable (upload-url,
   complete) are retried on 408/429/5xx and on network errors, with jittered exponential
   backoff or the server's `Retry-After`.
@@ -14,9 +14,7 @@ presigned upload URL or result downloads, never in a URL, message or repr.
 
 from __future__ import annotations
 
-import mimetypes
 import os
-import random
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +36,6 @@ from .errors import (
     InvalidResponseError,
     TransferError,
     invalid_response,
-    parse_retry_after,
     raise_for_response,
     redact,
 )
@@ -52,35 +49,25 @@ from .responses import (
     UploadedFile,
     UploadTicket,
 )
+from .retries import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    is_ambiguous_submit_status,
+    parse_retry_after,
+    retry_delay,
+    should_retry,
+)
+from .transfers import TRANSFER_CHUNK_SIZE, UploadSource, require_http_url
 
 __all__ = [
     "CLIENT_REF_CLOCK_SKEW",
     "DEFAULT_BASE_URL",
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_TIMEOUT",
-    "INITIAL_RETRY_DELAY",
     "LIST_PAGE_MAX",
-    "MAX_RETRY_AFTER",
-    "MAX_RETRY_DELAY",
-    "RETRY_JITTER",
-    "TRANSFER_CHUNK_SIZE",
     "Client",
-    "is_ambiguous_submit_status",
-    "is_retryable_exception",
-    "is_retryable_status",
     "mask_key",
-    "retry_delay",
-    "should_retry",
 ]
 
 DEFAULT_BASE_URL = "https://api.modelhunter.ai/api/v1"
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-DEFAULT_MAX_RETRIES = 2
-INITIAL_RETRY_DELAY = 0.5
-MAX_RETRY_DELAY = 8.0
-MAX_RETRY_AFTER = 60.0
-RETRY_JITTER = 0.25  # a delay is shortened by up to this fraction, so clients spread out
-TRANSFER_CHUNK_SIZE = 256 * 1024
 LIST_PAGE_MAX = 100
 LIST_PAGE_DEFAULT = 20
 # Our clock and the server's may differ; look this much further back for a client_ref.
@@ -98,69 +85,10 @@ _NOT_SENT = (
     httpx.UnsupportedProtocol,
     httpx.LocalProtocolError,
 )
-_RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")
 _KEY_PREFIX = re.compile(r"^(river_[a-z]+_)")
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def is_retryable_status(status_code: int) -> bool:
-    """408, 429 and every 5xx are worth another try for a request that is safe to repeat."""
-    return status_code in (408, 429) or status_code >= 500
-
-
-def is_retryable_exception(exc: BaseException) -> bool:
-    """Timeouts, network errors and dropped connections; not protocol misuse on our side."""
-    return isinstance(exc, _RETRYABLE)
-
-
-def should_retry(
-    attempt: int,
-    max_retries: int,
-    *,
-    status_code: int | None = None,
-    exc: BaseException | None = None,
-    retry_after: float | None = None,
-) -> bool:
-    """Whether to repeat a request that is safe to repeat.
-
-    `attempt` counts the retries already made. A `Retry-After` beyond `MAX_RETRY_AFTER`
-    means give up now and let the caller schedule (its `RateLimitError.retry_after` says when)
-    rather than block a page for minutes.
-    """
-    if attempt >= max_retries:
-        return False
-    if retry_after is not None and retry_after > MAX_RETRY_AFTER:
-        return False
-    if exc is not None:
-        return is_retryable_exception(exc)
-    return status_code is not None and is_retryable_status(status_code)
-
-
-def retry_delay(
-    attempt: int, retry_after: float | None = None, *, rand: Callable[[], float] = random.random
-) -> float:
-    """Seconds to wait before retry number `attempt + 1`.
-
-    The server's `Retry-After` wins (capped at `MAX_RETRY_AFTER`); otherwise exponential
-    backoff from `INITIAL_RETRY_DELAY` capped at `MAX_RETRY_DELAY`, minus up to
-    `RETRY_JITTER` of it at random.
-    """
-    if retry_after is not None:
-        return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
-    base = min(INITIAL_RETRY_DELAY * 2**attempt, MAX_RETRY_DELAY)
-    return base * (1.0 - RETRY_JITTER * rand())
-
-
-def is_ambiguous_submit_status(status_code: int) -> bool:
-    """Whether a submit reply with this status leaves open whether a task was created.
-
-    4xx (but 408) is a refusal: nothing was created. 408 and 5xx can come from a gateway
-    after the backend accepted the work; an unreadable 2xx means it was accepted but we
-    cannot read the id.
-    """
-    return 200 <= status_code < 300 or status_code == 408 or status_code >= 500
 
 
 def mask_key(api_key: str) -> str:
@@ -185,34 +113,6 @@ def _segment(value: str) -> str:
     if not value:
         raise ValueError("An id must not be empty.")
     return quote(value, safe="")
-
-
-def _read_chunks(source: BinaryIO, size: int) -> Iterator[bytes]:
-    """Exactly `size` bytes from `source`, in chunks, without holding the file in memory."""
-    remaining = size
-    while remaining > 0:
-        chunk = source.read(min(TRANSFER_CHUNK_SIZE, remaining))
-        if not chunk:
-            raise TransferError(
-                f"The file ended {remaining} bytes short of its declared size {size}.",
-                direction="upload",
-            )
-        remaining -= len(chunk)
-        yield chunk
-
-
-def _remaining_size(source: BinaryIO) -> int:
-    start = source.tell()
-    end = source.seek(0, os.SEEK_END)
-    source.seek(start)
-    return end - start
-
-
-def _seekable(source: BinaryIO) -> bool:
-    try:
-        return source.seekable()
-    except (AttributeError, ValueError):
-        return False
 
 
 class Client:
@@ -279,8 +179,6 @@ class Client:
 
     def close(self) -> None:
         self._http.close()
-
-    # Sending ------------------------------------------------------------------------------
 
     def _connection_error(self, exc: httpx.TransportError) -> ApiConnectionError:
         try:
@@ -366,8 +264,6 @@ class Client:
                 status_code=response.status_code,
                 request_id=response.headers.get("X-Request-Id"),
             ) from exc
-
-    # Tasks --------------------------------------------------------------------------------
 
     def submit(self, request: BaseModel) -> SubmitAck:
         """Create a task: `POST /kling/image-to-video` with the request's JSON. Never retried.
@@ -527,8 +423,6 @@ class Client:
         """`GET /balance`: account balance in USD."""
         return self._parse(self._api("GET", "/balance"), Balance)
 
-    # Files --------------------------------------------------------------------------------
-
     def upload_file(
         self,
         source: Path | str | BinaryIO,
@@ -558,47 +452,32 @@ class Client:
                     content_type=content_type,
                     size_bytes=size_bytes if size_bytes is not None else path.stat().st_size,
                 )
-        name = filename or Path(str(getattr(source, "name", "") or "")).name
-        if not name:
-            raise ValueError("filename is required when uploading from a file object.")
-        ctype = content_type or mimetypes.guess_type(name)[0]
-        if not ctype:
-            raise ValueError(f"content_type is required: it cannot be guessed from {name!r}.")
-        start = source.tell() if _seekable(source) else None
-        if size_bytes is None:
-            if start is None:
-                raise ValueError("size_bytes is required for a file object that cannot seek.")
-            size_bytes = _remaining_size(source)
-        ticket = self._parse(
-            self._api(
-                "POST",
-                "/files/upload-url",
-                json={"filename": name, "contentType": ctype, "sizeBytes": size_bytes},
-            ),
-            UploadTicket,
+        upload = UploadSource.describe(
+            source, filename=filename, content_type=content_type, size_bytes=size_bytes
         )
-        self._put(ticket.upload_url, source, ctype, size_bytes, start)
+        body = {
+            "filename": upload.filename,
+            "contentType": upload.content_type,
+            "sizeBytes": upload.size_bytes,
+        }
+        ticket = self._parse(self._api("POST", "/files/upload-url", json=body), UploadTicket)
+        self._put(ticket.upload_url, upload)
         complete = self._api("POST", f"/files/{_segment(ticket.file_id)}/complete")
         return self._parse(complete, UploadedFile)
 
-    def _put(
-        self, url: str, source: BinaryIO, content_type: str, size: int, start: int | None
-    ) -> None:
-        _require_http_url(url)
+    def _put(self, url: str, upload: UploadSource) -> None:
+        require_http_url(url)
 
         def build() -> httpx.Request:
-            if start is not None:
-                source.seek(start)
             # Explicit Content-Length: presigned storage PUTs refuse chunked encoding.
-            return self._http.build_request(
-                "PUT",
-                url,
-                content=_read_chunks(source, size),
-                headers={"Content-Type": content_type, "Content-Length": str(size)},
-            )
+            headers = {
+                "Content-Type": upload.content_type,
+                "Content-Length": str(upload.size_bytes),
+            }
+            return self._http.build_request("PUT", url, content=upload.chunks(), headers=headers)
 
         # The body can only be replayed if the file can be rewound.
-        response = self._send(build, retry=start is not None)
+        response = self._send(build, retry=upload.start is not None)
         if not response.is_success:
             raise TransferError(
                 f"The storage answered HTTP {response.status_code} to the upload.",
@@ -617,7 +496,7 @@ class Client:
             TransferError: the URL answered with an error (403/404: the link expired).
             ApiConnectionError: the connection failed.
         """
-        _require_http_url(url)
+        require_http_url(url)
 
         def build() -> httpx.Request:
             return self._http.build_request("GET", url, headers={"Accept": "*/*"})
@@ -640,8 +519,3 @@ class Client:
         finally:
             response.close()
         return written
-
-
-def _require_http_url(url: str) -> None:
-    if httpx.URL(url).scheme not in ("http", "https"):
-        raise ValueError("Only http(s) addresses can be uploaded to or downloaded from.")

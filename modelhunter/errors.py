@@ -30,11 +30,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
+
+from . import advice_text as text
+from .retries import parse_retry_after
 
 if TYPE_CHECKING:
     from .responses import Task, TaskError
@@ -64,7 +65,6 @@ __all__ = [
     "advice_for_task_error",
     "describe_non_json",
     "invalid_response",
-    "parse_retry_after",
     "raise_for_response",
     "redact",
 ]
@@ -291,27 +291,6 @@ def _class_for(status: int, code: str | None) -> type[ApiStatusError]:
     return ApiStatusError
 
 
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` value (delta-seconds or HTTP-date); None if absent
-    or unreadable. Dates in the past give 0."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
-        return None
-    return max(0.0, seconds)
-
-
 def _snippet(text: str) -> str:
     flat = " ".join(text.split())
     return flat[:SNIPPET_CHARS] + ("…" if len(flat) > SNIPPET_CHARS else "")
@@ -395,103 +374,24 @@ def raise_for_response(response: httpx.Response, *, secrets: Iterable[str] = ())
     )
 
 
-_CODE_ADVICE: dict[str, str] = {
-    "AUTH_REQUIRED": "No API key was sent. Enter your ModelHunter API key (or set "
-    "MODELHUNTER_KEY) and try again.",
-    "AUTH_INVALID_TOKEN": "The API key was not recognised. Check that you pasted the whole "
-    "key (it starts with river_live_ or river_test_) and that it has not been deleted.",
-    "AUTH_TOKEN_EXPIRED": "Your sign-in token has expired. Create a fresh API key in the "
-    "ModelHunter dashboard and use it.",
-    "FORBIDDEN": "This key is not allowed to do that. Use a key with access to Kling video, "
-    "or ask the account owner for access.",
-    "KEY_PERMISSION_DENIED": "This key's permissions do not cover this action (for example "
-    "video:create), or this computer's IP address is not on the key's allow-list. Widen the "
-    "key's permissions in the dashboard or use another key.",
-    "KEY_EXPIRED": "This API key has passed its expiry date. Create a new key in the "
-    "dashboard and use it instead.",
-    "KEY_REVOKED": "This API key has been deleted. Create a new key in the dashboard and "
-    "use it instead.",
-    "INSUFFICIENT_BALANCE": "Your ModelHunter balance is too low for this video. Top up in "
-    "the dashboard (Billing), or pick a shorter or standard-mode video, then try again.",
-    "VALIDATION_ERROR": "The API rejected some of the settings. Correct the setting it "
-    "names and try again.",
-    "INVALID_PARAMETER": "A setting has a value the API does not accept (out of range or "
-    "the wrong type). Change it and try again.",
-    "MISSING_PARAMETER": "A required setting is missing. Fill it in and try again.",
-    "NOT_FOUND": "The API could not find what was asked for; it may have been deleted. "
-    "Refresh and try again.",
-    "MODEL_NOT_FOUND": "The API does not offer this model. Choose kling-v3 or kling-v2-6.",
-    "TASK_NOT_FOUND": "The API has no task with this id for this key. It may have been "
-    "made with another key or account; remove it from the list.",
-    "PROVIDER_NOT_FOUND": "The API does not know this provider. This is a bug in the app; "
-    "please report it.",
-    "TASK_NOT_CANCELLABLE": "The task has already finished, so it can no longer be "
-    "cancelled. Refresh to see its result.",
-    "FILE_TOO_LARGE": "The file is bigger than the API accepts (100 MB; images 50 MB). "
-    "Use a smaller or more compressed file.",
-    "RATE_LIMIT_EXCEEDED": "Too many requests in a short time. Wait a little and try again.",
-    "INTERNAL_ERROR": "ModelHunter had an unexpected error on its side. Try again in a "
-    "minute; if it keeps happening, contact ModelHunter support.",
-    "PROVIDER_ERROR": "Kling, the video provider, returned an error. Try again; if it "
-    "repeats, change the prompt or the image.",
-    "PROVIDER_UNAVAILABLE": "Kling, the video provider, is temporarily unavailable. Wait a "
-    "few minutes and try again.",
-}
-
 _CLASS_ADVICE: tuple[tuple[type[ApiError], str], ...] = (
-    (InsufficientBalanceError, _CODE_ADVICE["INSUFFICIENT_BALANCE"]),
-    (
-        PaymentRequiredError,
-        "The account cannot pay for this request. Check billing in the ModelHunter dashboard.",
-    ),
-    (AuthenticationError, "The API key was refused. Check the key and try again."),
-    (
-        PermissionDeniedError,
-        "This key is not allowed to do that. Check the key's "
-        "permissions in the dashboard or use another key.",
-    ),
-    (NotFoundError, "The API could not find what was asked for. Refresh and try again."),
-    (
-        ConflictError,
-        "The request conflicts with the current state (for example the task "
-        "already finished). Refresh and try again.",
-    ),
-    (RateLimitError, _CODE_ADVICE["RATE_LIMIT_EXCEEDED"]),
-    (BadRequestError, "The API rejected the request as invalid. Check the settings and try again."),
-    (
-        UnprocessableEntityError,
-        "The API could not process the request as given. Check "
-        "the settings and the file, then try again.",
-    ),
-    (InternalServerError, "ModelHunter is having trouble right now. Try again in a minute."),
-    (
-        ApiStatusError,
-        "The API refused the request. Try again; if it repeats, report it with the request id.",
-    ),
-    (
-        ApiTimeoutError,
-        "ModelHunter did not answer in time. Check your internet connection and try again.",
-    ),
-    (
-        ApiConnectionError,
-        "Could not reach ModelHunter. Check your internet connection (or "
-        "proxy and firewall) and try again.",
-    ),
-    (
-        AmbiguousSubmitError,
-        "The connection broke after the request was sent, so it is not "
-        "known yet whether the video was started. Look it up before submitting again, so you "
-        "are not charged twice.",
-    ),
-    (
-        PollTimeoutError,
-        "The video is taking longer than expected. It keeps running on "
-        "ModelHunter; check again later.",
-    ),
+    (InsufficientBalanceError, text.CODE_ADVICE["INSUFFICIENT_BALANCE"]),
+    (PaymentRequiredError, text.PAYMENT),
+    (AuthenticationError, text.AUTH),
+    (PermissionDeniedError, text.PERMISSION),
+    (NotFoundError, text.NOT_FOUND),
+    (ConflictError, text.CONFLICT),
+    (RateLimitError, text.CODE_ADVICE["RATE_LIMIT_EXCEEDED"]),
+    (BadRequestError, text.BAD_REQUEST),
+    (UnprocessableEntityError, text.UNPROCESSABLE),
+    (InternalServerError, text.SERVER),
+    (ApiStatusError, text.OTHER_STATUS),
+    (ApiTimeoutError, text.TIMEOUT),
+    (ApiConnectionError, text.CONNECTION),
+    (AmbiguousSubmitError, text.AMBIGUOUS_SUBMIT),
+    (PollTimeoutError, text.POLL_TIMEOUT),
 )
-
-_TASK_FALLBACK = "The video could not be made. Try again; if it keeps failing, change the settings."
-_MODERATION_WORDS = ("moderation", "policy", "restricted", "sensitive", "safety", "inappropriate")
+_FIELD_CODES = frozenset({"VALIDATION_ERROR", "INVALID_PARAMETER", "MISSING_PARAMETER"})
 
 
 def _details_hint(details: dict[str, Any] | None) -> str:
@@ -500,34 +400,26 @@ def _details_hint(details: dict[str, Any] | None) -> str:
     field, reason = details.get("field"), details.get("reason")
     if field and reason:
         return f" ({field}: {_snippet(str(reason))})"
-    if field:
-        return f" (field: {field})"
-    return ""
+    return f" (field: {field})" if field else ""
 
 
-def _invalid_response_advice(err: InvalidResponseError) -> str:
-    if err.status_code is not None and (err.status_code >= 500 or err.status_code in (408, 429)):
-        return (
-            "ModelHunter, or a proxy in front of it, is having trouble and sent an error "
-            "page. This is usually temporary; try again in a minute."
-        )
-    return (
-        "ModelHunter sent a reply this app cannot read. Check that the API address is "
-        "right and that no proxy or captive portal is in the way, then try again."
+def _status_advice(err: ApiStatusError) -> str:
+    advice_text = text.CODE_ADVICE.get(err.code or "") or next(
+        t for cls, t in _CLASS_ADVICE if isinstance(err, cls)
     )
+    if isinstance(err, RateLimitError) and err.retry_after:
+        advice_text = text.RATE_LIMIT_WAIT.format(seconds=err.retry_after)
+    if err.code in _FIELD_CODES or isinstance(err, BadRequestError | UnprocessableEntityError):
+        advice_text += redact(_details_hint(err.details))
+    return advice_text
 
 
 def _transfer_advice(err: TransferError) -> str:
     if err.direction == "upload":
-        if err.status_code in (401, 403):
-            return "The upload link expired or was refused. Upload the file again."
-        return "Uploading the file failed. Check your connection and upload it again."
+        return text.UPLOAD_REFUSED if err.status_code in (401, 403) else text.UPLOAD_FAILED
     if err.status_code in (401, 403, 404, 410):
-        return (
-            "The result link has expired (links last about 15 minutes). Refresh the "
-            "task to get a new link, then download again."
-        )
-    return "Downloading the video failed. Check your connection and try again."
+        return text.RESULT_LINK_EXPIRED
+    return text.DOWNLOAD_FAILED
 
 
 def advice(err: BaseException) -> str:
@@ -535,40 +427,23 @@ def advice(err: BaseException) -> str:
     if isinstance(err, TaskFailedError):
         return advice_for_task_error(err.task.error)
     if isinstance(err, InvalidResponseError):
-        return _invalid_response_advice(err)
+        transient = err.status_code is not None and (
+            err.status_code >= 500 or err.status_code in (408, 429)
+        )
+        return text.PROXY_ERROR_PAGE if transient else text.UNREADABLE_REPLY
     if isinstance(err, TransferError):
         return _transfer_advice(err)
     if isinstance(err, ApiStatusError):
-        text = _CODE_ADVICE.get(err.code or "") or next(
-            text for cls, text in _CLASS_ADVICE if isinstance(err, cls)
-        )
-        if isinstance(err, RateLimitError) and err.retry_after:
-            text = f"Too many requests in a short time. Wait {err.retry_after:.0f} s and try again."
-        if err.code in ("VALIDATION_ERROR", "INVALID_PARAMETER", "MISSING_PARAMETER") or (
-            isinstance(err, BadRequestError | UnprocessableEntityError)
-        ):
-            text += redact(_details_hint(err.details))
-        return text
-    for cls, text in _CLASS_ADVICE:
-        if isinstance(err, cls):
-            return text
-    return "Something unexpected went wrong. Try again; if it repeats, report it."
+        return _status_advice(err)
+    return next((t for cls, t in _CLASS_ADVICE if isinstance(err, cls)), text.UNKNOWN)
 
 
 def advice_for_task_error(error: TaskError | None) -> str:
     """Advice for a task that ended `failed`, from its `error` object."""
     if error is None:
-        return "The video could not be made and the API gave no reason. Try again."
-    if error.code == "PROVIDER_ERROR" and any(
-        word in error.message.lower() for word in _MODERATION_WORDS
-    ):
-        return (
-            "Kling refused the content under its moderation rules. Reword the prompt "
-            "or use a different image, then try again."
-        )
+        return text.TASK_NO_REASON
     if error.code == "PROVIDER_ERROR":
-        return (
-            "Kling could not make this video. Try again; if it repeats, try a different "
-            "image (size, aspect ratio) or prompt."
-        )
-    return _CODE_ADVICE.get(error.code, _TASK_FALLBACK)
+        message = error.message.lower()
+        moderated = any(word in message for word in text.MODERATION_WORDS)
+        return text.TASK_MODERATION if moderated else text.TASK_PROVIDER
+    return text.CODE_ADVICE.get(error.code, text.TASK_FALLBACK)

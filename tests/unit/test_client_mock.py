@@ -13,21 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from modelhunter.client import (
-    CLIENT_REF_CLOCK_SKEW,
-    DEFAULT_MAX_RETRIES,
-    INITIAL_RETRY_DELAY,
-    MAX_RETRY_AFTER,
-    MAX_RETRY_DELAY,
-    TRANSFER_CHUNK_SIZE,
-    Client,
-    is_ambiguous_submit_status,
-    is_retryable_exception,
-    is_retryable_status,
-    mask_key,
-    retry_delay,
-    should_retry,
-)
+from modelhunter.client import CLIENT_REF_CLOCK_SKEW, Client, mask_key
 from modelhunter.errors import (
     AmbiguousSubmitError,
     ApiConnectionError,
@@ -43,6 +29,18 @@ from modelhunter.errors import (
 )
 from modelhunter.requests import KlingV3Request, parse_request
 from modelhunter.responses import TaskStatus
+from modelhunter.retries import (
+    DEFAULT_MAX_RETRIES,
+    INITIAL_RETRY_DELAY,
+    MAX_RETRY_AFTER,
+    MAX_RETRY_DELAY,
+    is_ambiguous_submit_status,
+    is_retryable_exception,
+    is_retryable_status,
+    retry_delay,
+    should_retry,
+)
+from modelhunter.transfers import TRANSFER_CHUNK_SIZE
 
 KEY = "river_test_0123456789abcdefABCDEF0123456789"
 BASE = "https://api.modelhunter.ai/api/v1"
@@ -109,9 +107,6 @@ def v3_request(client_ref: str | None = "ref-1") -> KlingV3Request:
     request = parse_request(body)
     assert isinstance(request, KlingV3Request)
     return request
-
-
-# Happy paths ----------------------------------------------------------------------------
 
 
 def test_get_task_sends_bearer_and_parses() -> None:
@@ -237,9 +232,6 @@ def test_unexpected_json_shape_is_invalid_response() -> None:
     with pytest.raises(InvalidResponseError) as info:
         make_client(rec).get_task("task_1")
     assert "unexpected shape" in str(info.value)
-
-
-# Uploads and downloads -------------------------------------------------------------------
 
 
 class ChunkReader(io.RawIOBase):
@@ -432,9 +424,6 @@ def test_download_refuses_other_schemes() -> None:
         make_client(Recorder(ok({}))).download("file:///etc/passwd", io.BytesIO())
 
 
-# Retries --------------------------------------------------------------------------------
-
-
 def test_get_retries_429_honouring_retry_after() -> None:
     rec = Recorder(fail(429, "RATE_LIMIT_EXCEEDED", headers={"Retry-After": "3"}), ok(task_json()))
     sleeps: list[float] = []
@@ -506,9 +495,6 @@ def test_file_posts_and_cancel_are_retried() -> None:
     rec = Recorder(fail(500, "INTERNAL_ERROR"), ok(task_json(status="cancelled")))
     make_client(rec).cancel("task_1")
     assert len(rec.requests) == 2
-
-
-# Submit ---------------------------------------------------------------------------------
 
 
 def test_submit_posts_request_json() -> None:
@@ -589,9 +575,6 @@ def test_submit_unreadable_success_is_ambiguous() -> None:
     assert isinstance(info.value.__cause__, InvalidResponseError)
 
 
-# Reconciliation -------------------------------------------------------------------------
-
-
 def _listing(pages: dict[str | None, tuple[list[dict[str, Any]], str | None, bool]]) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
         data, cursor, more = pages[request.url.params.get("cursor")]
@@ -640,9 +623,6 @@ def test_find_by_client_ref_stops_once_older_than_created_after() -> None:
 def test_find_by_client_ref_none_when_absent() -> None:
     rec = Recorder(_listing({None: ([_t("t1", 1)], None, False)}))
     assert make_client(rec).find_by_client_ref("mine") is None
-
-
-# Key hygiene and pure decision functions ------------------------------------------------
 
 
 def test_repr_masks_key() -> None:

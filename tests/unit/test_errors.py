@@ -34,11 +34,11 @@ from modelhunter.errors import (
     UnprocessableEntityError,
     advice,
     advice_for_task_error,
-    parse_retry_after,
     raise_for_response,
     redact,
 )
 from modelhunter.responses import Task, TaskError
+from modelhunter.retries import parse_retry_after
 
 KEY = "river_live_0123456789abcdefABCDEF0123456789"
 
