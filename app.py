@@ -1,0 +1,28 @@
+"""Kling Playground: page config, navigation and the sidebar shared by every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.sidebar import render_sidebar
+from playground.state import active_key, get_jobs, get_session, get_settings
+
+st.set_page_config(page_title="Kling Playground", page_icon="🎬", layout="wide")
+
+settings = get_settings()
+session = get_session()
+_, backend = get_jobs()
+render_sidebar(session, settings, backend.mode, active_key(settings, session))
+
+page = st.navigation(
+    [
+        st.Page("app_pages/generate.py", title="Generate", icon=":material/movie:", default=True),
+        st.Page(
+            "app_pages/gallery.py",
+            title="Gallery",
+            icon=":material/video_library:",
+            url_path="gallery",
+        ),
+    ]
+)
+page.run()

@@ -1,0 +1,48 @@
+"""Every result of this key (or of Demo mode), newest first, polled while runs are active."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from components.gallery import render_gallery
+from playground.runs import Run
+from playground.state import fill_form_from, get_jobs, get_session, poll, poll_interval
+
+session = get_session()
+jobs, backend = get_jobs()
+
+if st.session_state.pop("goto_generate", False):
+    st.switch_page("app_pages/generate.py")
+
+
+def _rerun_with(run: Run) -> None:
+    fill_form_from(session, run, jobs.store)
+    st.session_state["goto_generate"] = True
+
+
+def _cancel(run: Run) -> None:
+    session.runs[run.run_id] = jobs.cancel(run)
+
+
+st.title("Gallery")
+runs = session.gallery()
+done = sum(1 for r in runs if r.video_file)
+st.caption(f"{len(runs)} runs · {done} videos · kept on this machine across refreshes and restarts")
+
+
+@st.fragment(run_every=poll_interval(session, backend.fake is not None))
+def grid() -> None:
+    finished = poll(jobs, session)
+    if jobs.last_error:
+        st.warning(jobs.last_error, icon=":material/wifi_off:")
+    now = jobs.now() if backend.fake else datetime.now(UTC)
+    render_gallery(
+        session.gallery(), jobs.store.video_path, now, on_rerun=_rerun_with, on_cancel=_cancel
+    )
+    if finished:
+        st.rerun()
+
+
+grid()

@@ -1,0 +1,165 @@
+"""The playground: model, schema-driven form, image previews, live price, submit, live runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from components.gallery import render_result_card
+from components.image_input import render_image_input
+from components.price import current_quote, render_price
+from components.schema_form import render_problems, render_schema_form
+from components.task_card import render_status
+from modelhunter.requests import MODEL_IDS
+from modelhunter.validation import check_request
+from playground.budget import budget_block, needs_confirmation
+from playground.runs import Run
+from playground.state import (
+    fill_form_from,
+    get_jobs,
+    get_session,
+    get_settings,
+    poll,
+    poll_interval,
+)
+
+MODEL_LABELS = {
+    "kling-v3": "Kling v3 · per second · 3–15 s",
+    "kling-v2-6": "Kling v2.6 · per video · 5 or 10 s",
+}
+
+settings = get_settings()
+session = get_session()
+jobs, backend = get_jobs()
+draft = session.draft
+
+
+def _now() -> datetime:
+    return jobs.now() if backend.fake else datetime.now(UTC)
+
+
+def _choose_model() -> None:
+    draft.model = st.session_state["model_choice"]
+
+
+def _rerun_with(run: Run) -> None:
+    fill_form_from(session, run, jobs.store)
+
+
+def _cancel(run: Run) -> None:
+    session.runs[run.run_id] = jobs.cancel(run)
+
+
+def _submit(request) -> None:
+    run = jobs.submit(request, draft.uploads(session.image_bytes))
+    session.runs[run.run_id] = run
+    if run.error:
+        st.toast(f"Not submitted: {run.error}", icon=":material/error:")
+    else:
+        st.toast("Submitted — follow it below.", icon=":material/rocket_launch:")
+
+
+st.title("Generate a video")
+st.caption("Animate an image with Kling. The price is shown before anything is spent.")
+
+st.session_state.setdefault("model_choice", draft.model)
+st.segmented_control(
+    "Model",
+    MODEL_IDS,
+    key="model_choice",
+    required=True,
+    format_func=MODEL_LABELS.get,
+    on_change=_choose_model,
+)
+
+request, problem_list = check_request(draft.body())
+problems: dict[str, list[str]] = {}
+for problem in problem_list:
+    problems.setdefault(problem.key, []).append(problem.message)
+values = draft.effective()
+aspect = str(values.get("input.aspect_ratio", "16:9"))
+
+form, side = st.columns([3, 2], gap="large")
+with form:
+
+    def image_widget(spec):
+        render_image_input(
+            spec, session, aspect_ratio=aspect, key=f"img|{spec.name}|{session.form_generation}"
+        )
+
+    render_schema_form(
+        draft, problems, key="form", image_widget=image_widget, generation=session.form_generation
+    )
+    with st.expander("Advanced"):
+        render_schema_form(
+            draft,
+            problems,
+            key="form",
+            image_widget=image_widget,
+            group="Advanced",
+            generation=session.form_generation,
+        )
+
+with side:
+    quote = current_quote(draft.model, values)
+    render_price(quote, backend.mode)
+    blocked = None
+    if problem_list:
+        count = len(problem_list)
+        blocked = f"Fix {count} problem{'s' * (count > 1)} first: {problem_list[0].message}"
+    elif quote is not None:
+        blocked = budget_block(backend.mode, session.spent(), quote.total, settings.budget_usd)
+    confirm = quote is not None and needs_confirmation(
+        backend.mode, quote.total, settings.confirm_above_usd
+    )
+    clicked = st.button(
+        "Generate" + (f" · {quote.label}" if quote else ""),
+        type="primary",
+        disabled=blocked is not None,
+        icon=":material/auto_awesome:",
+        key="submit",
+        width="stretch",
+    )
+    if blocked:
+        st.caption(blocked)
+    unplaced = [p for p in problem_list if p.key in ("", "model")]
+    render_problems([p.message for p in unplaced])
+    if clicked and request is not None:
+        if confirm:
+
+            @st.dialog("Confirm a paid run")
+            def _confirm() -> None:
+                st.write(f"This run costs **{quote.label}** on your live key.")
+                if st.button("Pay and generate", type="primary"):
+                    _submit(request)
+                    st.rerun()
+
+            _confirm()
+        else:
+            with st.spinner("Uploading images and submitting…"):
+                _submit(request)
+
+    @st.fragment(run_every=poll_interval(session, backend.fake is not None))
+    def live_runs() -> None:
+        finished = poll(jobs, session)
+        if jobs.last_error:
+            st.warning(jobs.last_error, icon=":material/wifi_off:")
+        active = session.active()
+        if active:
+            st.subheader("In progress")
+            for run in active:
+                with st.container(border=True):
+                    st.caption(run.prompt[:80] or "(no prompt)")
+                    render_status(run, _now(), on_cancel=_cancel)
+        recent = [r for r in session.gallery() if not r.active][:2]
+        if recent:
+            st.subheader("Latest results")
+            for run in recent:
+                render_result_card(
+                    run, jobs.store.video_path(run), _now(), on_rerun=_rerun_with, on_cancel=None
+                )
+        if finished:
+            st.rerun()
+
+    live_runs()

@@ -1,0 +1,1 @@
+"""Small render functions, one concern each; no HTTP calls inside."""

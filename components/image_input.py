@@ -1,0 +1,138 @@
+"""Start image / end frame input: upload or URL, preview, framing for the aspect ratio, checks."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from components.safe import md_escape
+from modelhunter import images
+from playground.draft import ImageChoice
+from playground.form_schema import FieldSpec
+from playground.remote_image import RemoteImageError, fetch_image
+from playground.state import Session
+
+__all__ = ["render_image_input"]
+
+ACCEPTED = ["png", "jpg", "jpeg", "webp"]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _framed_preview(sha256: str, aspect_ratio: str, _data: bytes) -> bytes:
+    preview = images.make_preview(_data, max_side=768)
+    return images.framing_preview(preview, aspect_ratio)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _report(sha256: str, filename: str, _data: bytes) -> images.ImageReport:
+    return images.inspect_image(_data, filename=filename)
+
+
+def _accept(session: Session, field: str, data: bytes, name: str, url: str | None) -> None:
+    """Check an image; keep it in the draft when the API would take it, else say why not."""
+    sha = hashlib.sha256(data).hexdigest()
+    report = _report(sha, name, data)
+    if not report.ok:
+        session.image_errors[field] = list(report.errors)
+        return
+    session.image_errors.pop(field, None)
+    session.remember_image(sha, data)
+    session.draft.images[field] = ImageChoice(
+        kind="url" if url else "upload",
+        name=name,
+        url=url,
+        sha256=sha,
+        content_type=report.content_type,
+    )
+
+
+def _on_upload(session: Session, field: str, wkey: str) -> None:
+    uploaded = st.session_state.get(wkey)
+    if uploaded is None:
+        return
+    _accept(session, field, uploaded.getvalue(), uploaded.name, None)
+
+
+def _on_url(session: Session, field: str, wkey: str) -> None:
+    url = str(st.session_state.get(wkey) or "").strip()
+    if not url:
+        return
+    if not url.lower().startswith(("http://", "https://")):
+        session.image_errors[field] = ["Give a full http(s):// address of a public image."]
+        return
+    try:
+        data = fetch_image(url)
+    except RemoteImageError as exc:
+        if getattr(exc, "blocking", True):
+            session.image_errors[field] = [str(exc)]
+            return
+        # We could not check it (e.g. offline); the API fetches it itself, so let it through.
+        session.image_errors[field] = []
+        session.draft.images[field] = ImageChoice(kind="url", name=url.rsplit("/", 1)[-1], url=url)
+        st.session_state[f"{wkey}#note"] = f"Not checked: {exc}"
+        return
+    _accept(session, field, data, url.rsplit("/", 1)[-1] or "image", url)
+
+
+def _remove(session: Session, field: str) -> None:
+    session.draft.images.pop(field, None)
+    session.image_errors.pop(field, None)
+
+
+def _describe(report: images.ImageReport, name: str) -> str:
+    size_mb = report.size_bytes / 1_000_000
+    return f"{name} · {report.width}×{report.height} px · {size_mb:.1f} MB · {report.format}"
+
+
+def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, key: str) -> None:
+    """Draw the input for one image field of the form."""
+    field = spec.name
+    choice = session.draft.images.get(field)
+    optional = spec.optional
+    st.markdown(f"**{spec.title}**" + (" (optional)" if optional else ""), help=spec.help)
+    data = session.image_bytes.get(choice.sha256) if choice and choice.sha256 else None
+    if choice is not None:
+        with st.container(border=True):
+            if data is not None:
+                report = _report(choice.sha256 or "", choice.name, data)
+                st.image(_framed_preview(choice.sha256 or "", aspect_ratio, data))
+                st.caption(md_escape(_describe(report, choice.name)))
+                st.caption(images.framing(report.width, report.height, aspect_ratio).description)
+                for warning in report.warnings:
+                    st.warning(md_escape(warning), icon=":material/info:")
+            else:
+                st.caption(md_escape(f"URL: {choice.url}"))
+                note = st.session_state.get(f"{key}|url#note")
+                if note:
+                    st.caption(md_escape(note))
+            st.button(
+                "Remove",
+                key=f"{key}|remove",
+                icon=":material/close:",
+                on_click=_remove,
+                args=(session, field),
+            )
+        return
+    upload_tab, url_tab = st.tabs(["Upload", "From URL"])
+    with upload_tab:
+        st.file_uploader(
+            f"{spec.title} file",
+            type=ACCEPTED,
+            key=f"{key}|upload",
+            on_change=_on_upload,
+            args=(session, field, f"{key}|upload"),
+            label_visibility="collapsed",
+            help="PNG, JPEG or WebP, at least 128 px a side, up to 50 MB.",
+        )
+    with url_tab:
+        st.text_input(
+            f"{spec.title} URL",
+            key=f"{key}|url",
+            placeholder="https://example.com/photo.jpg",
+            on_change=_on_url,
+            args=(session, field, f"{key}|url"),
+            label_visibility="collapsed",
+        )
+    for error in session.image_errors.get(field, []):
+        st.error(md_escape(error), icon=":material/block:")

@@ -1,0 +1,219 @@
+"""A generic form generated from a request model's pydantic schema.
+
+Widgets are picked from `playground.form_schema.FieldSpec` (type + `json_schema_extra`
+hints): choices -> segmented control, bounded int -> slider, text -> text input/area,
+lists of objects -> repeated sub-forms with add/remove, dict -> key/value lines. Values live
+in the `Draft` (not in widget state, which Streamlit drops when a widget is not drawn);
+each widget writes back through its `on_change` callback, before the next run validates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from components.safe import md_escape
+from playground.draft import Draft
+from playground.form_schema import (
+    FieldSpec,
+    allowed_options,
+    form_fields,
+    unavailable_reason,
+)
+
+__all__ = ["OFF", "render_problems", "render_schema_form"]
+
+OFF = "__off__"  # widget stand-in for an optional choice's None ("Off")
+ImageWidget = Callable[[FieldSpec], None]
+Problems = dict[str, list[str]]
+
+
+def _to_widget(spec: FieldSpec, value: Any) -> Any:
+    if spec.kind == "choice":
+        return OFF if value is None else value
+    if spec.kind == "keyvalue":
+        return "\n".join(f"{k}: {v}" for k, v in (value or {}).items())
+    if spec.kind in ("text", "textarea"):
+        return value or ""
+    return value
+
+
+def _from_widget(spec: FieldSpec, value: Any) -> Any:
+    if spec.kind == "choice":
+        return None if value == OFF else value
+    if spec.kind == "keyvalue":
+        pairs = [line.split(":", 1) for line in str(value or "").splitlines() if line.strip()]
+        return {k.strip(): (v[0].strip() if v else "") for k, *v in pairs}
+    if spec.kind in ("text", "textarea"):
+        return value if value or not spec.optional else None
+    if spec.kind in ("slider", "number") and value is not None:
+        return int(value)
+    return value
+
+
+def render_problems(messages: list[str]) -> None:
+    """Problems next to their field, as plain text."""
+    for message in messages:
+        st.error(md_escape(message), icon=":material/error:")
+
+
+def _save(
+    draft: Draft, spec: FieldSpec, wkey: str, item: int | None, sub: FieldSpec | None
+) -> None:
+    raw = st.session_state[wkey]
+    if item is None:
+        draft.values[spec.path] = _from_widget(spec, raw)
+    else:
+        assert sub is not None
+        items = draft.values.setdefault(spec.path, [])
+        items[item][sub.name] = _from_widget(sub, raw)
+
+
+def _widget(
+    spec: FieldSpec,
+    value: Any,
+    wkey: str,
+    draft: Draft,
+    options: list[Any],
+    *,
+    item: int | None = None,
+    parent: FieldSpec | None = None,
+    label_visibility: str = "visible",
+) -> None:
+    if wkey not in st.session_state:
+        st.session_state[wkey] = _to_widget(spec, value)
+    owner = parent or spec
+    args = (draft, owner, wkey, item, spec if parent else None)
+    common: dict[str, Any] = {
+        "key": wkey,
+        "help": spec.help,
+        "on_change": _save,
+        "args": args,
+        "label_visibility": label_visibility,
+    }
+    if spec.kind == "choice":
+        st.segmented_control(
+            spec.title,
+            [_to_widget(spec, o) for o in options],
+            required=True,
+            format_func=lambda o, s=spec: s.label(None if o == OFF else o),
+            **common,
+        )
+    elif spec.kind == "slider":
+        st.slider(spec.title, spec.minimum, spec.maximum, step=1, **common)
+    elif spec.kind == "number":
+        st.number_input(
+            spec.title, min_value=spec.minimum, max_value=spec.maximum, step=1, **common
+        )
+    elif spec.kind == "textarea":
+        st.text_area(spec.title, height=110 if parent is None else 80, **common)
+    elif spec.kind == "keyvalue":
+        st.text_area(spec.title, placeholder="project: demo\nshot: opening", height=90, **common)
+    else:
+        st.text_input(spec.title, **common)
+
+
+def _problems_under(problems: Problems, path: str) -> list[str]:
+    return [m for key, msgs in problems.items() if key == path for m in msgs]
+
+
+def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -> None:
+    items: list[dict[str, Any]] = draft.values.setdefault(spec.path, [])
+    gen_key = f"{base}#gen"
+    gen = st.session_state.setdefault(gen_key, 0)
+    st.markdown(f"**{spec.title}**", help=spec.help)
+    shown = [f for f in spec.item_fields if f.name != spec.auto_index]
+    for n, item in enumerate(items):
+        with st.container(border=True):
+            cols = st.columns([*(3 if f.kind in ("text", "textarea") else 1 for f in shown), 0.5])
+            for col, sub in zip(cols, shown, strict=False):
+                with col:
+                    _widget(
+                        sub,
+                        item.get(sub.name, sub.default),
+                        f"{base}.{n}.{sub.name}#{gen}",
+                        draft,
+                        list(sub.options),
+                        item=n,
+                        parent=spec,
+                    )
+            with cols[-1]:
+                st.button(
+                    "✕",
+                    key=f"{base}.{n}#remove#{gen}",
+                    help=f"Remove {spec.title.lower()} {n + 1}",
+                    on_click=_remove_item,
+                    args=(draft, spec.path, n, gen_key),
+                )
+            for sub in spec.item_fields:
+                render_problems(_problems_under(problems, f"{spec.path}.{n}.{sub.name}"))
+    full = spec.max_items is not None and len(items) >= spec.max_items
+    st.button(
+        f"Add {spec.title.lower().rstrip('s')}",
+        key=f"{base}#add#{gen}",
+        icon=":material/add:",
+        disabled=full,
+        help=f"Up to {spec.max_items}." if spec.max_items else None,
+        on_click=_add_item,
+        args=(draft, spec, gen_key),
+    )
+    if full:
+        st.caption(f"That's the maximum: {spec.max_items} {spec.title.lower()}.")
+
+
+def _add_item(draft: Draft, spec: FieldSpec, gen_key: str) -> None:
+    items = draft.values.setdefault(spec.path, [])
+    items.append({f.name: f.default for f in spec.item_fields if f.name != spec.auto_index})
+    st.session_state[gen_key] = st.session_state.get(gen_key, 0) + 1
+
+
+def _remove_item(draft: Draft, path: str, index: int, gen_key: str) -> None:
+    items = draft.values.get(path, [])
+    if 0 <= index < len(items):
+        items.pop(index)
+    st.session_state[gen_key] = st.session_state.get(gen_key, 0) + 1
+
+
+def render_schema_form(
+    draft: Draft,
+    problems: Problems,
+    *,
+    key: str,
+    image_widget: ImageWidget,
+    group: str | None = None,
+    generation: int = 0,
+) -> None:
+    """Draw the fields of `draft.model` that belong to `group` (None = the main group).
+
+    Fields the current values make impossible are not offered; a caption says why.
+    """
+    values = draft.effective()
+    for spec in form_fields(draft.model):
+        if spec.group != group:
+            continue
+        reason = unavailable_reason(spec, values)
+        if reason:
+            st.caption(f"**{spec.title}** — {reason} on {draft.model}.")
+            continue
+        base = f"{key}|{draft.model}|{spec.path}|{generation}"
+        if spec.kind == "image":
+            image_widget(spec)
+        elif spec.kind == "list":
+            _list_editor(spec, draft, problems, base)
+        else:
+            options = allowed_options(spec, values) if spec.kind == "choice" else []
+            value = values.get(spec.path, spec.default)
+            if spec.kind == "choice" and _to_widget(spec, value) != st.session_state.get(
+                base, _to_widget(spec, value)
+            ):
+                st.session_state[base] = _to_widget(spec, value)  # coerced (option went away)
+            _widget(spec, value, base, draft, options)
+            if spec.warn_max_length and len(str(value or "")) > spec.warn_max_length:
+                st.warning(
+                    f"{spec.title} is {len(str(value)):,} characters; Kling may cut it after "
+                    f"{spec.warn_max_length:,}.",
+                    icon=":material/warning:",
+                )
+        render_problems(_problems_under(problems, spec.path))

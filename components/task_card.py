@@ -1,0 +1,68 @@
+"""One run in progress or finished: status, progress, elapsed/ETA, error with advice, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import streamlit as st
+
+from components.safe import md_escape
+from playground.runs import Run
+
+__all__ = ["STATUS_LABELS", "elapsed_and_eta", "render_status"]
+
+STATUS_LABELS = {
+    "submitting": "Uploading and submitting…",
+    "unknown": "Checking whether the submit went through…",
+    "rejected": "Not accepted",
+    "not_sent": "Not sent",
+    "pending": "Accepted, waiting",
+    "queued": "Queued at Kling",
+    "running": "Generating",
+    "succeeded": "Done",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+    "expired": "Done (refreshing the link)",
+}
+
+
+def elapsed_and_eta(run: Run, now: datetime) -> tuple[float, float | None]:
+    """Seconds since submit and the estimated seconds left (None when unknown)."""
+    start = run.task.created_at if run.task else run.created_at
+    elapsed = max(0.0, (now - start).total_seconds())
+    progress = (run.task.progress or 0) if run.task else 0
+    if progress and progress > 0:
+        return elapsed, max(0.0, elapsed * (100 - progress) / progress)
+    if run.estimated_seconds:
+        return elapsed, max(0.0, run.estimated_seconds - elapsed)
+    return elapsed, None
+
+
+def render_status(run: Run, now: datetime, *, on_cancel: Callable[[Run], None] | None) -> None:
+    """Status line with progress for an active run, or the error and advice for a failed one."""
+    label = STATUS_LABELS.get(run.status, run.status)
+    if run.error:
+        st.error(f"**{label}:** {md_escape(run.error)}", icon=":material/error:")
+        if run.advice:
+            st.caption(md_escape(run.advice))
+        return
+    if run.status == "cancelled":
+        st.info(label, icon=":material/cancel:")
+        return
+    if not run.active:
+        return
+    elapsed, eta = elapsed_and_eta(run, now)
+    progress = int((run.task.progress or 0) if run.task else 0)
+    eta_text = f" · about {eta:.0f} s left" if eta is not None else ""
+    st.progress(progress / 100, text=f"{label} · {progress}% · {elapsed:.0f} s{eta_text}")
+    if run.video_error:
+        st.warning(md_escape(run.video_error))
+    if on_cancel and run.task and not run.task.is_terminal:
+        st.button(
+            "Cancel",
+            key=f"cancel|{run.run_id}",
+            icon=":material/stop_circle:",
+            on_click=on_cancel,
+            args=(run,),
+        )

@@ -1,0 +1,83 @@
+"""A run: one click of Submit, from the request to the stored video."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from modelhunter.requests import KlingRequest
+from modelhunter.responses import TERMINAL, Task, TaskStatus
+
+__all__ = ["InputImage", "Run", "RunPhase"]
+
+# Where a run is on our side; once a task exists its own status takes over.
+RunPhase = Literal["submitting", "unknown", "rejected", "tracking", "not_sent"]
+
+
+class InputImage(BaseModel):
+    """An image the user gave: a stored local copy (by sha256) and/or a URL."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    sha256: str | None = None
+    url: str | None = None
+    content_type: str | None = None
+
+
+class Run(BaseModel):
+    """Everything the gallery shows about one submission, persisted in the store."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    run_id: str
+    created_at: datetime
+    request: KlingRequest
+    price: Decimal
+    price_estimated: bool = False
+    images: dict[str, InputImage] = Field(default_factory=dict)
+    phase: RunPhase = "submitting"
+    task: Task | None = None
+    estimated_seconds: int | None = None
+    error_code: str | None = None
+    error: str | None = None
+    advice: str | None = None
+    video_file: str | None = None
+    video_error: str | None = None
+    download_attempts: int = 0
+
+    @property
+    def status(self) -> str:
+        """The task's status once known, else our own phase."""
+        return self.task.status.value if self.task else self.phase
+
+    @property
+    def active(self) -> bool:
+        """Still worth polling: submitted and not finished, or finished but not downloaded."""
+        if self.phase in ("rejected", "not_sent"):
+            return False
+        if self.task is None:
+            return True
+        if self.task.status in TERMINAL:
+            return self.task.status == TaskStatus.SUCCEEDED and self.needs_download
+        return True
+
+    @property
+    def needs_download(self) -> bool:
+        return self.video_file is None and self.video_error is None
+
+    @property
+    def cost(self) -> Decimal | None:
+        """What the API reports as charged, when it does."""
+        return self.task.cost if self.task else None
+
+    @property
+    def model(self) -> str:
+        return self.request.model
+
+    @property
+    def prompt(self) -> str:
+        return self.request.input.prompt

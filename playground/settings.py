@@ -1,0 +1,59 @@
+"""Configuration from env vars (`MODELHUNTER_*`) and `.streamlit/secrets.toml`."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from modelhunter.client import DEFAULT_BASE_URL
+
+__all__ = ["KEY_PATTERN", "Mode", "Settings", "mode_for", "scope_for"]
+
+Mode = Literal["demo", "sandbox", "live"]
+KEY_PATTERN = re.compile(r"^river_(test|live)_[A-Za-z0-9]{32}$")
+
+
+class Settings(BaseSettings):
+    """Everything the app can be configured with; env vars win over secrets.toml."""
+
+    model_config = SettingsConfigDict(env_prefix="MODELHUNTER_", extra="ignore")
+
+    key: SecretStr | None = Field(default=None, description="API key; none means Demo mode.")
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="API base URL.")
+    data_dir: Path = Field(default=Path("data"), description="Where runs and videos are kept.")
+    budget_usd: Decimal = Field(default=Decimal("5.00"), ge=0, description="Live session cap.")
+    confirm_above_usd: Decimal = Field(
+        default=Decimal("1.00"), ge=0, description="Ask to confirm single live runs above this."
+    )
+
+    @classmethod
+    def load(cls, secrets: dict[str, Any] | None = None) -> Settings:
+        """Env vars first, then `MODELHUNTER_*` entries of `st.secrets` (passed in)."""
+        overrides = {
+            name.removeprefix("MODELHUNTER_").lower(): value
+            for name, value in (secrets or {}).items()
+            if name.startswith("MODELHUNTER_")
+        }
+        env = cls()
+        explicit = env.model_dump(exclude_unset=True)
+        return cls(**{**overrides, **explicit})
+
+
+def mode_for(key: str | None) -> Mode:
+    """Demo without a key, Sandbox for `river_test_…`, Live for `river_live_…`."""
+    if not key:
+        return "demo"
+    return "sandbox" if key.startswith("river_test_") else "live"
+
+
+def scope_for(key: str | None) -> str:
+    """Store scope: `demo`, or a hash of the key (never the key itself)."""
+    if not key:
+        return "demo"
+    return "key-" + hashlib.sha256(key.encode()).hexdigest()[:20]

@@ -1,0 +1,162 @@
+"""Typed access to `st.session_state`: the one place that knows its keys.
+
+A session holds the form draft, the gallery (runs by id, loaded from the store when the
+session starts, so a browser refresh or an app restart loses nothing), the bytes of images
+picked in this session, and a key typed into the sidebar (memory only, never written).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import streamlit as st
+
+from playground.backend import Backend, connect
+from playground.draft import Draft
+from playground.jobs import Jobs
+from playground.runs import Run
+from playground.settings import Settings, scope_for
+from playground.store import Store
+
+__all__ = [
+    "Session",
+    "active_key",
+    "fill_form_from",
+    "get_jobs",
+    "get_session",
+    "get_settings",
+    "poll",
+    "poll_interval",
+]
+
+_SESSION = "kp_session"
+_JOBS = "kp_jobs"
+MAX_SESSION_IMAGES = 8
+
+
+@dataclass
+class Session:
+    """Per-browser-session state."""
+
+    draft: Draft = field(default_factory=Draft)
+    runs: dict[str, Run] = field(default_factory=dict)
+    image_bytes: dict[str, bytes] = field(default_factory=dict)
+    image_errors: dict[str, list[str]] = field(default_factory=dict)
+    sidebar_key: str | None = None
+    scope: str | None = None
+    notice: str | None = None
+    form_generation: int = 0
+
+    def gallery(self) -> list[Run]:
+        """Runs newest first."""
+        return sorted(self.runs.values(), key=lambda r: r.created_at, reverse=True)
+
+    def active(self) -> list[Run]:
+        return [r for r in self.gallery() if r.active]
+
+    def remember_image(self, sha256: str, data: bytes) -> None:
+        """Keep picked image bytes (bounded: the oldest beyond the limit are dropped)."""
+        self.image_bytes[sha256] = data
+        in_use = {c.sha256 for c in self.draft.images.values()}
+        while len(self.image_bytes) > MAX_SESSION_IMAGES:
+            oldest = next((k for k in self.image_bytes if k not in in_use), None)
+            if oldest is None:
+                break
+            del self.image_bytes[oldest]
+
+    def spent(self) -> Decimal:
+        """Money committed by this scope's runs: the API's cost when known, else our price."""
+        total = Decimal(0)
+        for run in self.runs.values():
+            if run.phase in ("rejected", "not_sent"):
+                continue
+            total += run.cost if run.cost is not None else run.price
+        return total
+
+    def spent_since(self, since: datetime) -> Decimal:
+        return sum(
+            (
+                (r.cost if r.cost is not None else r.price)
+                for r in self.runs.values()
+                if r.created_at >= since and r.phase not in ("rejected", "not_sent")
+            ),
+            Decimal(0),
+        )
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return {k: v for k, v in st.secrets.to_dict().items() if isinstance(v, str | int | float)}
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def get_settings() -> Settings:
+    """Settings from env vars and `.streamlit/secrets.toml` (read on every run: cheap)."""
+    return Settings.load(_secrets())
+
+
+def get_session() -> Session:
+    if _SESSION not in st.session_state:
+        st.session_state[_SESSION] = Session()
+    session: Session = st.session_state[_SESSION]
+    return session
+
+
+def active_key(settings: Settings, session: Session) -> str | None:
+    """The key in use: the sidebar's (this session only), else the configured one."""
+    if session.sidebar_key:
+        return session.sidebar_key
+    return settings.key.get_secret_value() if settings.key else None
+
+
+def get_jobs() -> tuple[Jobs, Backend]:
+    """The session's jobs service for the key in use; the gallery is (re)loaded on a key change."""
+    settings = get_settings()
+    session = get_session()
+    key = active_key(settings, session)
+    scope = scope_for(key)
+    cached = st.session_state.get(_JOBS)
+    if cached is None or cached[0] != (scope, settings.base_url, str(settings.data_dir)):
+        backend = connect(settings, key)
+        store = Store(settings.data_dir, scope)
+        now = backend.fake.clock.now if backend.fake else None
+        jobs = Jobs(backend.client, store, now=now) if now else Jobs(backend.client, store)
+        cached = ((scope, settings.base_url, str(settings.data_dir)), jobs, backend)
+        st.session_state[_JOBS] = cached
+        session.runs = {r.run_id: r for r in store.runs()}
+        session.scope = scope
+    return cached[1], cached[2]
+
+
+def poll(jobs: Jobs, session: Session) -> bool:
+    """One poll tick for the session's active runs; True when one of them finished."""
+    active = session.active()
+    if not active:
+        return False
+    before = {r.run_id: r.active for r in active}
+    for run in jobs.refresh(active):
+        session.runs[run.run_id] = run
+    return any(was and not session.runs[rid].active for rid, was in before.items())
+
+
+def poll_interval(session: Session, demo: bool) -> float | None:
+    """Seconds between poll ticks for the page's fragment; None when nothing is active."""
+    active = session.active()
+    if not active:
+        return None
+    return 1.0 if demo else 2.0
+
+
+def fill_form_from(session: Session, run: Run, store: Store) -> None:
+    """Re-run: put a run's settings and images back into the form."""
+    session.draft = Draft.from_run(run)
+    for image in run.images.values():
+        path = store.image_path(image.sha256) if image.sha256 else None
+        if image.sha256 and path is not None:
+            session.remember_image(image.sha256, path.read_bytes())
+    session.form_generation += 1
+    st.session_state["model_choice"] = run.model

@@ -1,0 +1,61 @@
+"""AppTest fixtures: the app in Demo mode on an offline ModelHunter whose clock tests drive."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from PIL import Image, ImageDraw
+from streamlit.testing.v1 import AppTest
+
+from fake_modelhunter import FakeModelHunter, ManualClock, Timing
+from playground.backend import use_demo_service
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+@dataclass
+class Demo:
+    fake: FakeModelHunter
+    clock: ManualClock
+    data_dir: Path
+
+    def app(self) -> AppTest:
+        """A fresh browser session on the app (same store, same offline service)."""
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
+    monkeypatch.setenv("MODELHUNTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("MODELHUNTER_KEY", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    clock = ManualClock()
+    fake = FakeModelHunter(clock=clock, timing=Timing(pending_s=1, queued_s=1, running_s=6))
+    use_demo_service(fake)
+    yield Demo(fake, clock, tmp_path / "data")
+    use_demo_service(None)
+
+
+def photo(width: int = 640, height: int = 400, fmt: str = "PNG") -> bytes:
+    """A small picture with shapes, so the demo clip has something to move over."""
+    image = Image.new("RGB", (width, height), (30, 60, 110))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((width // 4, height // 4, width // 2, height // 2), fill=(240, 200, 60))
+    draw.rectangle((width // 2, height // 2, width - 20, height - 20), fill=(200, 60, 80))
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+@pytest.fixture
+def png() -> bytes:
+    return photo()

@@ -1,0 +1,165 @@
+"""The Generate page in Demo mode: schema-driven form, rules, live price, submit, polling."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def _labels(at: AppTest) -> set[str]:
+    widgets = [*at.segmented_control, *at.slider, *at.text_area, *at.text_input, *at.number_input]
+    return {w.label for w in widgets}
+
+
+def _submit_button(at: AppTest):
+    return at.button(key="submit")
+
+
+def _price(at: AppTest) -> str:
+    return at.metric[0].value
+
+
+def _choose(at: AppTest, label: str, value: object) -> None:
+    next(w for w in at.segmented_control if w.label == label).set_value(value).run()
+    assert not at.exception, at.exception
+
+
+def _upload(at: AppTest, png: bytes, name: str = "cat.png") -> None:
+    at.file_uploader(key="img|image|0|upload").set_value((name, png, "image/png")).run()
+    assert not at.exception, at.exception
+
+
+def test_v3_form_has_v3_fields_and_v26_form_drops_them(demo) -> None:
+    at = demo.app()
+    labels = _labels(at)
+    assert {"Prompt", "Duration (s)", "Aspect ratio", "Mode", "Sound", "Multi-shot"} <= labels
+    duration = at.slider(key="form|kling-v3|input.duration|0")
+    assert (duration.min, duration.max, duration.value) == (3, 15, 5)
+
+    _choose(at, "Model", "kling-v2-6")
+    labels = _labels(at)
+    assert "Multi-shot" not in labels
+    assert not any("Element" in b.label for b in at.button)
+    durations = next(w for w in at.segmented_control if w.label == "Duration (s)")
+    assert list(durations.options) == ["5", "10"]
+
+
+def test_v26_offers_sound_and_end_frame_only_in_pro(demo) -> None:
+    at = demo.app()
+    _choose(at, "Model", "kling-v2-6")
+    sound = next(w for w in at.segmented_control if w.label == "Sound")
+    assert list(sound.options) == ["Off"]
+    assert any("End frame" in c.value and "Pro" in c.value for c in at.caption)
+
+    _choose(at, "Mode", "pro")
+    sound = next(w for w in at.segmented_control if w.label == "Sound")
+    assert list(sound.options) == ["Off", "On"]
+    assert any(m.value.startswith("**End frame**") for m in at.markdown)
+
+
+def test_price_follows_duration_mode_and_sound(demo) -> None:
+    at = demo.app()
+    assert _price(at) == "$0.42"  # 5 s × $0.084
+    at.slider(key="form|kling-v3|input.duration|0").set_value(10).run()
+    assert _price(at) == "$0.84"
+    _choose(at, "Mode", "pro")
+    assert _price(at) == "$1.12"
+    _choose(at, "Sound", "on")
+    assert _price(at) == "$1.68"
+    assert "$0.168/s × 10 s" in at.caption[0].value or any(
+        "$0.168/s × 10 s" in c.value for c in at.caption
+    )
+
+
+def test_missing_image_disables_submit_with_the_reason(demo) -> None:
+    at = demo.app()
+    assert _submit_button(at).disabled
+    assert any("Start image is required" in c.value for c in at.caption)
+
+
+def test_broken_rule_shows_its_message_next_to_the_field(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    assert not _submit_button(at).disabled
+    _choose(at, "Multi-shot", "true")
+    errors = [e.value for e in at.error]
+    assert any("Manual multi-shot needs at least one shot" in e for e in errors)
+    assert _submit_button(at).disabled
+
+
+def test_switching_model_keeps_values_that_apply(demo) -> None:
+    at = demo.app()
+    at.text_area(key="form|kling-v3|input.prompt|0").input("slow push in on the harbour").run()
+    at.slider(key="form|kling-v3|input.duration|0").set_value(9).run()
+    _choose(at, "Aspect ratio", "9:16")
+    _choose(at, "Model", "kling-v2-6")
+    assert at.text_area(key="form|kling-v2-6|input.prompt|0").value == "slow push in on the harbour"
+    aspect = next(w for w in at.segmented_control if w.label == "Aspect ratio")
+    assert aspect.value == "9:16"
+    duration = next(w for w in at.segmented_control if w.label == "Duration (s)")
+    assert duration.value == 10  # 9 s does not exist on v2.6: the nearest that does
+    _choose(at, "Model", "kling-v3")
+    assert at.text_area(key="form|kling-v3|input.prompt|0").value == "slow push in on the harbour"
+
+
+def test_submitted_run_reaches_the_gallery_after_polling(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    at.text_area(key="form|kling-v3|input.prompt|0").input("zoom in on the sun").run()
+    _submit_button(at).click().run()
+    assert not at.exception, at.exception
+    assert any("Submitted" in t.value for t in at.toast)
+    assert at.progress, "a run in progress shows its progress"
+
+    demo.clock.advance(4)
+    at.run()
+    assert 0 < at.progress[0].value < 100  # percent
+    demo.clock.advance(10)
+    at.run()  # poll: succeeded -> video downloaded into the store
+    at.run()
+    assert not at.exception, at.exception
+    assert at.get("video"), "the finished video plays on the Generate page"
+
+    at.switch_page("app_pages/gallery.py").run()
+    assert not at.exception, at.exception
+    assert len(at.get("video")) == 1
+    assert any("zoom in on the sun" in m.value for m in at.markdown)
+
+
+def test_api_error_is_shown_in_plain_words(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    demo.fake.faults.fail_next(429, retry_after=30, match=("POST", "/kling"))
+    _submit_button(at).click().run()
+    assert not at.exception, at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Not accepted" in errors
+    assert "Traceback" not in errors
+    assert any("wait" in c.value.lower() for c in at.caption), "says what to do"
+
+
+def test_ambiguous_submit_is_reconciled_not_resent(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    demo.fake.faults.fail_next(503, html=True, match=("POST", "/kling"))
+    _submit_button(at).click().run()
+    assert any("Checking whether the submit went through" in p.proto.text for p in at.progress)
+    demo.clock.advance(40)
+    at.run()
+    errors = " ".join(e.value for e in at.error)
+    assert "Not sent" in errors and "no task was created or charged" in errors
+    posts = [r for r in demo.fake.requests if r.method == "POST" and r.path.startswith("/kling")]
+    assert len(posts) == 1, "the submit is never resent on its own"
+
+
+def test_failed_generation_shows_the_reason_and_what_to_do(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    at.text_area(key="form|kling-v3|input.prompt|0").input("[fail] a cat").run()
+    _submit_button(at).click().run()
+    demo.clock.advance(20)
+    at.run()
+    at.run()
+    assert not at.exception, at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Failed" in errors
+    assert at.caption, "advice is shown under the error"
