@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -58,6 +58,9 @@ from .retries import (
     should_retry,
 )
 from .transfers import TRANSFER_CHUNK_SIZE, UploadSource, require_http_url
+
+if TYPE_CHECKING:
+    from .requests import KlingV3Request, KlingV26Request
 
 __all__ = [
     "CLIENT_REF_CLOCK_SKEW",
@@ -265,7 +268,7 @@ class Client:
                 request_id=response.headers.get("X-Request-Id"),
             ) from exc
 
-    def submit(self, request: BaseModel) -> SubmitAck:
+    def submit(self, request: KlingV3Request | KlingV26Request) -> SubmitAck:
         """Create a task: `POST /kling/image-to-video` with the request's JSON. Never retried.
 
         Connection failures that happen before the request is sent (DNS, refused, connect
