@@ -95,9 +95,6 @@ class TimedTask:
         raise AssertionError("not used")
 
 
-# Schedules ------------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     ("elapsed", "delay"), [(0, 2.0), (10, 2.0), (29.9, 2.0), (30, 5.0), (300, 5.0)]
 )
@@ -173,9 +170,6 @@ def test_smart_delay_meets_the_benchmark_goal() -> None:
     smart_requests, smart_lag = _simulate(smart_delay)
     assert smart_requests <= 0.5 * contract_requests
     assert smart_lag <= contract_lag
-
-
-# iter_status / wait ---------------------------------------------------------------------
 
 
 def test_iter_status_yields_until_terminal() -> None:
@@ -290,9 +284,6 @@ def test_wait_raises_for_failed_and_returns_cancelled() -> None:
     cancelled = make_task(status="cancelled")
     assert wait(Scripted([cancelled]), "task_1", clock=clock, sleep=clock.sleep) is cancelled
     assert clock.sleeps == []
-
-
-# refresh_many ---------------------------------------------------------------------------
 
 
 class ListingClient:
