@@ -163,6 +163,8 @@ class _Server(uvicorn.Server):
     def run(self, sockets: Any = None) -> None:
         try:
             super().run(sockets)
+        except SystemExit:  # uvicorn exits when it cannot bind; `serve` reports it
+            pass
         finally:
             self.ready.set()
 

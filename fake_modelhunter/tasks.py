@@ -98,7 +98,9 @@ class TaskRecord:
         """Status, progress and timestamps at `now`."""
         if self.cancelled is not None:
             return self.cancelled
-        t = (now - self.created_at).total_seconds()
+        # Never negative: `created_at` may sit a millisecond after the clock (see
+        # `State.creation_time`), which must not hold back an instant task.
+        t = max(0.0, (now - self.created_at).total_seconds())
         run_start = self.timing.pending_s + self.timing.queued_s
         running = self.timing.running_for(self.duration)
         if self.failure is not None and t >= run_start + running / 2:

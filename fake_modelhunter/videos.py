@@ -14,7 +14,7 @@ import hashlib
 import io
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import replace
@@ -123,8 +123,15 @@ def _render(job: SynthRequest) -> bytes:
 class VideoStore:
     """Clips per task id: background renders, a bounded cache and re-render on demand."""
 
-    def __init__(self, *, synthesize: bool = True, max_cached: int = MAX_CACHED_VIDEOS) -> None:
+    def __init__(
+        self,
+        *,
+        synthesize: bool = True,
+        max_cached: int = MAX_CACHED_VIDEOS,
+        render: Callable[[SynthRequest], bytes] | None = None,
+    ) -> None:
         self.synthesize = synthesize
+        self._render = render or _render
         self._max_cached = max_cached
         # Re-entrant: a future that is already done runs its callback inside `_launch`.
         self._lock = threading.RLock()
@@ -149,7 +156,7 @@ class VideoStore:
             self._launch(task_id, job)
 
     def _launch(self, task_id: str, job: SynthRequest) -> Future[bytes]:
-        future = self._pool().submit(_render, job)
+        future = self._pool().submit(self._render, job)
         self._futures[task_id] = future
         future.add_done_callback(lambda done: self._finished(task_id, done))
         return future

@@ -31,3 +31,32 @@ def _refuse_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", sync)
     monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", async_)
+
+
+# Offline ModelHunter fixtures (fake_modelhunter): a fake clock and a fake on it.
+
+FAKE_START = "2026-01-15T10:00:00+00:00"
+
+
+@pytest.fixture
+def manual_clock():  # -> fake_modelhunter.ManualClock
+    """A clock that moves only when the test calls `advance()`."""
+    from datetime import datetime
+
+    from fake_modelhunter import ManualClock
+
+    return ManualClock(datetime.fromisoformat(FAKE_START))
+
+
+@pytest.fixture
+def fake_modelhunter(manual_clock):  # -> Iterator[fake_modelhunter.FakeModelHunter]
+    """An in-process offline ModelHunter on `manual_clock`, serving a tiny static MP4.
+
+    Talk to it with `httpx.MockTransport(fake_modelhunter.handle)` and
+    `base_url=fake_modelhunter.base_url`.
+    """
+    from fake_modelhunter import FakeModelHunter
+
+    fake = FakeModelHunter(clock=manual_clock, synthesize_videos=False)
+    yield fake
+    fake.close()
