@@ -23,6 +23,9 @@ page = st.navigation(
             icon=":material/video_library:",
             url_path="gallery",
         ),
+        st.Page(
+            "app_pages/history.py", title="History", icon=":material/history:", url_path="history"
+        ),
     ]
 )
 page.run()

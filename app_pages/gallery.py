@@ -39,7 +39,12 @@ def grid() -> None:
         st.warning(jobs.last_error, icon=":material/wifi_off:")
     now = jobs.now() if backend.fake else datetime.now(UTC)
     render_gallery(
-        session.gallery(), jobs.store.video_path, now, on_rerun=_rerun_with, on_cancel=_cancel
+        session.gallery(),
+        jobs.store.video_path,
+        now,
+        on_rerun=_rerun_with,
+        on_cancel=_cancel,
+        charged=backend.mode == "live",
     )
     if finished:
         st.rerun()

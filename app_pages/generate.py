@@ -77,6 +77,8 @@ request, problem_list = check_request(draft.body())
 problems: dict[str, list[str]] = {}
 for problem in problem_list:
     problems.setdefault(problem.key, []).append(problem.message)
+if "image" not in draft.images:
+    problems.pop("input.image", None)  # not shouted before the user did anything; see Submit
 values = draft.effective()
 aspect = str(values.get("input.aspect_ratio", "16:9"))
 
@@ -157,7 +159,12 @@ with side:
             st.subheader("Latest results")
             for run in recent:
                 render_result_card(
-                    run, jobs.store.video_path(run), _now(), on_rerun=_rerun_with, on_cancel=None
+                    run,
+                    jobs.store.video_path(run),
+                    _now(),
+                    on_rerun=_rerun_with,
+                    on_cancel=None,
+                    charged=backend.mode == "live",
                 )
         if finished:
             st.rerun()

@@ -26,11 +26,26 @@ def _reader(path: Path) -> Callable[[], bytes]:
     return lambda: path.read_bytes()  # read only when the user clicks Download
 
 
-def _money(run: Run) -> str:
+def _money(run: Run, charged: bool) -> str:
     price = format_usd(run.price) + (" (est.)" if run.price_estimated else "")
+    if not charged:
+        return f"{price} · not charged"
     if run.cost is not None:
         return f"{price} · charged {format_usd(run.cost)}"
     return price
+
+
+def _facts(run: Run) -> list[str]:
+    if run.request is None:
+        return [run.model, "settings unknown (recovered)"]
+    data = run.request.input
+    return [
+        run.model,
+        f"{data.duration} s",
+        data.aspect_ratio,
+        {"std": "Standard", "pro": "Pro"}[data.mode],
+        "sound" if data.sound == "on" else "silent",
+    ]
 
 
 def render_result_card(
@@ -40,24 +55,17 @@ def render_result_card(
     *,
     on_rerun: RunAction,
     on_cancel: RunAction | None,
+    charged: bool = True,
 ) -> None:
     """One run: video (or status), download, facts, settings used, re-run."""
     with st.container(border=True):
-        data = run.request.input
-        title = data.prompt or "(no prompt)"
+        title = run.prompt or ("(no prompt)" if run.request else f"Task {run.task_id}")
         st.markdown(f"**{md_escape(title[:90])}{'…' if len(title) > 90 else ''}**")
         if video is not None and video.exists():
             st.video(str(video))
         else:
             render_status(run, now, on_cancel=on_cancel)
-        facts = [
-            run.model,
-            f"{data.duration} s",
-            data.aspect_ratio,
-            {"std": "Standard", "pro": "Pro"}[data.mode],
-            "sound" if data.sound == "on" else "silent",
-        ]
-        st.caption(" · ".join(facts) + f" · {_money(run)}")
+        st.caption(" · ".join(_facts(run)) + f" · {_money(run, charged)}")
         finished = run.task.completed_at if run.task else None
         st.caption(
             f"{STATUS_LABELS.get(run.status, run.status)} · created {_when(run.created_at)}"
@@ -83,9 +91,11 @@ def render_result_card(
                 help="Fill the form with these settings",
                 on_click=on_rerun,
                 args=(run,),
+                disabled=run.request is None,
             )
-        with st.expander("Settings used"):
-            st.json(run.request.wire(), expanded=True)
+        if run.request is not None:
+            with st.expander("Settings used"):
+                st.json(run.request.wire(), expanded=True)
 
 
 def render_gallery(
@@ -95,6 +105,7 @@ def render_gallery(
     *,
     on_rerun: RunAction,
     on_cancel: RunAction | None,
+    charged: bool = True,
     columns: int = 3,
     page_size: int = 12,
     key: str = "gallery",
@@ -115,4 +126,11 @@ def render_gallery(
     grid = st.columns(columns)
     for n, run in enumerate(shown):
         with grid[n % columns]:
-            render_result_card(run, video_path(run), now, on_rerun=on_rerun, on_cancel=on_cancel)
+            render_result_card(
+                run,
+                video_path(run),
+                now,
+                on_rerun=on_rerun,
+                on_cancel=on_cancel,
+                charged=charged,
+            )

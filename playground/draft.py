@@ -80,7 +80,10 @@ class Draft(BaseModel):
         return cls(model=request.model, values=values, images=images)
 
     @classmethod
-    def from_run(cls, run: Run) -> Draft:
+    def from_run(cls, run: Run) -> Draft | None:
+        """The draft that re-runs a run; None when its settings are unknown."""
+        if run.request is None:
+            return None
         images = {
             field: ImageChoice(
                 kind="upload" if img.sha256 else "url",

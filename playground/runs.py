@@ -35,7 +35,7 @@ class Run(BaseModel):
 
     run_id: str
     created_at: datetime
-    request: KlingRequest
+    request: KlingRequest | None = None  # None for a task recovered from the API list
     price: Decimal
     price_estimated: bool = False
     images: dict[str, InputImage] = Field(default_factory=dict)
@@ -70,14 +70,20 @@ class Run(BaseModel):
         return self.video_file is None and self.video_error is None
 
     @property
+    def task_id(self) -> str | None:
+        return self.task.id if self.task else None
+
+    @property
     def cost(self) -> Decimal | None:
         """What the API reports as charged, when it does."""
         return self.task.cost if self.task else None
 
     @property
     def model(self) -> str:
-        return self.request.model
+        if self.request is not None:
+            return self.request.model
+        return self.task.model if self.task else "unknown"
 
     @property
     def prompt(self) -> str:
-        return self.request.input.prompt
+        return self.request.input.prompt if self.request is not None else ""

@@ -153,7 +153,11 @@ def poll_interval(session: Session, demo: bool) -> float | None:
 
 def fill_form_from(session: Session, run: Run, store: Store) -> None:
     """Re-run: put a run's settings and images back into the form."""
-    session.draft = Draft.from_run(run)
+    draft = Draft.from_run(run)
+    if draft is None:
+        session.notice = "This task was recovered from the API; its settings are not known."
+        return
+    session.draft = draft
     for image in run.images.values():
         path = store.image_path(image.sha256) if image.sha256 else None
         if image.sha256 and path is not None:

@@ -32,17 +32,33 @@ class Demo:
         return at
 
 
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
+def _demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, videos: bool) -> Iterator[Demo]:
     monkeypatch.setenv("MODELHUNTER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("MODELHUNTER_KEY", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
     clock = ManualClock()
-    fake = FakeModelHunter(clock=clock, timing=Timing(pending_s=1, queued_s=1, running_s=6))
+    fake = FakeModelHunter(
+        clock=clock,
+        timing=Timing(pending_s=1, queued_s=1, running_s=6),
+        synthesize_videos=videos,
+    )
     use_demo_service(fake)
     yield Demo(fake, clock, tmp_path / "data")
     use_demo_service(None)
+    fake.close()
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
+    """Demo mode whose results are real demo clips made from the uploaded image."""
+    yield from _demo(tmp_path, monkeypatch, videos=True)
+
+
+@pytest.fixture
+def quick_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
+    """Demo mode with a small stock MP4 as every result (for tests about lists, not clips)."""
+    yield from _demo(tmp_path, monkeypatch, videos=False)
 
 
 def photo(width: int = 640, height: int = 400, fmt: str = "PNG") -> bytes:

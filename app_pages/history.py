@@ -1,0 +1,81 @@
+"""Tasks known to the API for this key: filter, page through, recover into the gallery."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.safe import md_escape
+from modelhunter.errors import ApiError, advice
+from modelhunter.pricing import format_usd
+from modelhunter.requests import MODEL_IDS
+from modelhunter.responses import TaskStatus
+from playground.history import HistoryFilters, fetch_page, recover
+from playground.state import get_jobs, get_session
+
+session = get_session()
+jobs, backend = get_jobs()
+
+st.title("History")
+st.caption("Every Kling task your key has made, as the API lists it. Recover any into the gallery.")
+
+cols = st.columns([1, 1, 2, 2])
+status = cols[0].selectbox("Status", ["All", *[s.value for s in TaskStatus]], key="h_status")
+model = cols[1].selectbox("Model", ["All", *MODEL_IDS], key="h_model")
+dates = cols[2].date_input("Created between", value=(), key="h_dates")
+search = cols[3].text_input("Task id starts with", key="h_search", placeholder="task_…")
+start, end = (tuple(dates) + (None, None))[:2] if isinstance(dates, tuple | list) else (dates, None)
+filters = HistoryFilters(
+    status=None if status == "All" else status,
+    model_id=None if model == "All" else model,
+    start=start,
+    end=end,
+    search=search or None,
+)
+
+# The cursor chain restarts whenever the filters change.
+if st.session_state.get("h_filters") != filters:
+    st.session_state["h_filters"] = filters
+    st.session_state["h_cursors"] = [None]
+cursors: list[str | None] = st.session_state["h_cursors"]
+
+try:
+    page = fetch_page(jobs, filters, cursors[-1])
+except ApiError as exc:
+    st.error(md_escape(advice(exc)), icon=":material/wifi_off:")
+    st.stop()
+
+known = {r.task_id for r in session.runs.values() if r.task_id}
+total = page.pagination.total
+st.caption(
+    f"Page {len(cursors)}"
+    + (f" · {total} tasks in all" if total is not None else "")
+    + " · ✓ = in your gallery"
+)
+if not page.data:
+    st.info("No tasks match these filters.")
+for task in page.data:
+    row = st.columns([3, 1.3, 1.3, 2, 1, 1.4])
+    row[0].text(task.id)
+    row[1].write(task.status.value)
+    row[2].write(task.model)
+    row[3].write(task.created_at.astimezone().strftime("%d %b %Y %H:%M"))
+    row[4].write(format_usd(task.cost) if task.cost is not None else "—")
+    if task.id in known:
+        row[5].write("✓ in gallery")
+    elif row[5].button("Recover", key=f"recover|{task.id}", icon=":material/download:"):
+        try:
+            run = recover(jobs, task)
+        except ApiError as exc:
+            st.error(md_escape(advice(exc)))
+        else:
+            session.runs[run.run_id] = run
+            st.toast(f"{task.id} is in the gallery.", icon=":material/check:")
+            st.rerun()
+
+nav = st.columns([1, 1, 6])
+if len(cursors) > 1 and nav[0].button("Newer", icon=":material/arrow_back:"):
+    cursors.pop()
+    st.rerun()
+if page.pagination.has_more and nav[1].button("Older", icon=":material/arrow_forward:"):
+    cursors.append(page.pagination.cursor)
+    st.rerun()

@@ -1,0 +1,67 @@
+"""Tasks known to the API (GET /tasks) and recovering one into the gallery."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from modelhunter.responses import Task, TaskPage
+from playground.jobs import Jobs
+from playground.runs import Run
+
+__all__ = ["HistoryFilters", "fetch_page", "recover"]
+
+
+class HistoryFilters(BaseModel):
+    """What the History page asks the task list for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: str | None = None
+    model_id: str | None = None
+    start: date | None = None
+    end: date | None = None
+    search: str | None = None
+    limit: int = 20
+
+
+def fetch_page(jobs: Jobs, filters: HistoryFilters, cursor: str | None = None) -> TaskPage:
+    """One page of the task list, newest first (Kling tasks only)."""
+    start = datetime.combine(filters.start, time.min) if filters.start else None
+    end = datetime.combine(filters.end + timedelta(days=1), time.min) if filters.end else None
+    return jobs.client.list_tasks(
+        status=filters.status,
+        provider="kling",
+        model_id=filters.model_id,
+        start_date=start,
+        end_date=end,
+        search=(filters.search or "").strip() or None,
+        limit=filters.limit,
+        cursor=cursor,
+    )
+
+
+def recover(jobs: Jobs, task: Task) -> Run:
+    """Bring a task into the gallery: a run of ours if we know it, else a recovered one.
+
+    A finished task is re-fetched (that re-signs an expired result URL) and its video
+    downloaded into the store right away.
+    """
+    known = next((r for r in jobs.store.runs() if r.task_id == task.id), None)
+    if known is None and task.client_ref:
+        known = jobs.store.get(task.client_ref)
+    fresh = jobs.client.get_task(task.id)
+    run = known or Run(
+        run_id=task.client_ref or f"recovered_{task.id}",
+        created_at=task.created_at,
+        request=None,
+        price=fresh.cost if fresh.cost is not None else Decimal(0),
+        phase="tracking",
+    )
+    run.task, run.phase = fresh, "tracking"
+    jobs.store.save(run)
+    if run.needs_download and fresh.video is not None:
+        jobs.download(run)
+    return run
