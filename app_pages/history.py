@@ -23,7 +23,8 @@ status = cols[0].selectbox("Status", ["All", *[s.value for s in TaskStatus]], ke
 model = cols[1].selectbox("Model", ["All", *MODEL_IDS], key="h_model")
 dates = cols[2].date_input("Created between", value=(), key="h_dates")
 search = cols[3].text_input("Task id starts with", key="h_search", placeholder="task_…")
-start, end = (tuple(dates) + (None, None))[:2] if isinstance(dates, tuple | list) else (dates, None)
+picked = [*dates] if isinstance(dates, tuple | list) else [dates]
+start, end = [*picked, None, None][:2]
 filters = HistoryFilters(
     status=None if status == "All" else status,
     model_id=None if model == "All" else model,
