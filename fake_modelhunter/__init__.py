@@ -19,17 +19,17 @@ from fake_modelhunter.tasks import FAIL_TOKEN, Timing
 from fake_modelhunter.urls import SIGNED_URL_TTL_S
 
 __all__ = [
-    "FAIL_TOKEN",
-    "KEY_PATTERN",
-    "SIGNED_URL_TTL_S",
     "Clock",
+    "FAIL_TOKEN",
     "FakeModelHunter",
     "Fault",
     "FaultPlan",
+    "KEY_PATTERN",
     "KeyState",
     "LoggedRequest",
     "ManualClock",
     "RealClock",
+    "SIGNED_URL_TTL_S",
     "Timing",
     "serve",
 ]

@@ -14,7 +14,13 @@ from fake_modelhunter.replies import Reply, ServiceError, iso, ok, storage_error
 from fake_modelhunter.state import Incoming, State, json_body
 from fake_modelhunter.urls import SIGNED_URL_TTL_S
 
-__all__ = ["cdn_file", "cdn_result", "complete_upload", "put_upload", "upload_url"]
+__all__ = [
+    "cdn_file",
+    "cdn_result",
+    "complete_upload",
+    "put_upload",
+    "upload_url",
+]
 
 _SIGNATURE_REFUSALS = {
     "expired": ("AccessDenied", "Request has expired"),

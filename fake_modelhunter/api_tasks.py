@@ -21,7 +21,13 @@ from modelhunter.pricing import NoPriceError, quote
 from modelhunter.requests import MODEL_IDS, KlingV3Request, KlingV26Request, parse_request
 from modelhunter.validation import Problem, explain
 
-__all__ = ["balance", "cancel_task", "get_task", "list_tasks", "submit"]
+__all__ = [
+    "balance",
+    "cancel_task",
+    "get_task",
+    "list_tasks",
+    "submit",
+]
 
 
 def validation_error(problems: list[Problem]) -> ServiceError:

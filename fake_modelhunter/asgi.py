@@ -26,7 +26,11 @@ from fake_modelhunter.urls import Origins
 if TYPE_CHECKING:
     from fake_modelhunter.service import FakeModelHunter, Outcome
 
-__all__ = ["ASGIApp", "make_asgi_app", "serve"]
+__all__ = [
+    "ASGIApp",
+    "make_asgi_app",
+    "serve",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

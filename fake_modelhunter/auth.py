@@ -10,7 +10,12 @@ from typing import Literal
 
 from fake_modelhunter.replies import ServiceError
 
-__all__ = ["KEY_PATTERN", "KeyState", "authenticate", "is_live"]
+__all__ = [
+    "KEY_PATTERN",
+    "KeyState",
+    "authenticate",
+    "is_live",
+]
 
 KEY_PATTERN = re.compile(r"^river_(test|live)_[A-Za-z0-9]{32}$")
 KeyState = Literal["active", "revoked", "expired", "no_permission", "key_expired"]

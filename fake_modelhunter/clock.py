@@ -12,7 +12,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "RealClock", "utc"]
+__all__ = [
+    "Clock",
+    "ManualClock",
+    "RealClock",
+    "utc",
+]
 
 
 def utc(moment: datetime) -> datetime:

@@ -21,7 +21,12 @@ from typing import Literal
 
 from fake_modelhunter.replies import Reply, error_reply, html_reply
 
-__all__ = ["Fault", "FaultKind", "FaultPlan", "Match"]
+__all__ = [
+    "Fault",
+    "FaultKind",
+    "FaultPlan",
+    "Match",
+]
 
 FaultKind = Literal["status", "timeout", "drop", "slow"]
 Match = tuple[str | None, str]

@@ -18,9 +18,9 @@ from fake_modelhunter.replies import ServiceError, iso
 
 __all__ = [
     "CONTENT_TYPES",
+    "FileRecord",
     "MAX_IMAGE_BYTES",
     "MAX_UPLOAD_BYTES",
-    "FileRecord",
     "image_problem",
     "parse_upload_request",
 ]

@@ -15,7 +15,13 @@ from typing import Any
 
 from fake_modelhunter.replies import ServiceError, iso, parse_iso
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "STATUSES", "ListQuery", "paginate"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "ListQuery",
+    "MAX_LIMIT",
+    "STATUSES",
+    "paginate",
+]
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

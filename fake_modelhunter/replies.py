@@ -15,8 +15,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 __all__ = [
-    "STATUS_CODES",
     "Reply",
+    "STATUS_CODES",
     "ServiceError",
     "error_reply",
     "html_reply",

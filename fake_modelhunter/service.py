@@ -43,7 +43,11 @@ from fake_modelhunter.urls import Origins, mount_path
 if TYPE_CHECKING:
     from fake_modelhunter.asgi import ASGIApp
 
-__all__ = ["FakeModelHunter", "LoggedRequest", "Outcome"]
+__all__ = [
+    "FakeModelHunter",
+    "LoggedRequest",
+    "Outcome",
+]
 
 logger = logging.getLogger(__name__)
 

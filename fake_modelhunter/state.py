@@ -25,7 +25,13 @@ from fake_modelhunter.tasks import TaskRecord, Timing
 from fake_modelhunter.urls import SIGNED_URL_TTL_S, Origins, SignedUrls
 from fake_modelhunter.videos import VideoStore
 
-__all__ = ["DEFAULT_BALANCE", "Incoming", "Mount", "State", "json_body"]
+__all__ = [
+    "DEFAULT_BALANCE",
+    "Incoming",
+    "Mount",
+    "State",
+    "json_body",
+]
 
 DEFAULT_BALANCE = Decimal("50")
 Mount = Literal["api", "storage", "cdn"]

@@ -17,7 +17,13 @@ from fake_modelhunter.replies import iso
 from fake_modelhunter.urls import SIGNED_URL_TTL_S
 from modelhunter.requests import KlingV3Request, KlingV26Request
 
-__all__ = ["FAIL_TOKEN", "Phase", "TaskRecord", "Timing"]
+__all__ = [
+    "FAIL_TOKEN",
+    "Phase",
+    "TaskRecord",
+    "Timing",
+    "scripted_failure",
+]
 
 # A prompt (or shot prompt) containing this token makes the task fail like a moderation refusal.
 FAIL_TOKEN = "[fail]"

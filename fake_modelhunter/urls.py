@@ -16,7 +16,12 @@ from urllib.parse import urlencode
 
 import httpx
 
-__all__ = ["SIGNED_URL_TTL_S", "Origins", "SignedUrls", "mount_path"]
+__all__ = [
+    "Origins",
+    "SIGNED_URL_TTL_S",
+    "SignedUrls",
+    "mount_path",
+]
 
 SIGNED_URL_TTL_S = 15 * 60  # upload and result URLs are valid 15 minutes (contract §4.7, §5)
 

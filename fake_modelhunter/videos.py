@@ -29,7 +29,13 @@ from modelhunter.requests import KlingV3Request, KlingV26Request
 if TYPE_CHECKING:
     from fake_modelhunter.synth import SynthRequest
 
-__all__ = ["MAX_CACHED_VIDEOS", "VideoStore", "placeholder_image", "synth_request", "tiny_mp4"]
+__all__ = [
+    "MAX_CACHED_VIDEOS",
+    "VideoStore",
+    "placeholder_image",
+    "synth_request",
+    "tiny_mp4",
+]
 
 MAX_CACHED_VIDEOS = 64
 SYNTH_WORKERS = 2

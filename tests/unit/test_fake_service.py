@@ -800,7 +800,18 @@ def test_serve_refuses_a_port_in_use(clock: ManualClock) -> None:
             pass
 
 
-# Clocks and the command line --------------------------------------------------------------
+# Clocks, the command line and the public surface ------------------------------------------
+
+
+def test_public_surface_is_pinned() -> None:
+    import fake_modelhunter
+
+    assert fake_modelhunter.__all__ == sorted(fake_modelhunter.__all__)
+    assert set(fake_modelhunter.__all__) == {
+        "Clock", "FAIL_TOKEN", "FakeModelHunter", "Fault", "FaultPlan", "KEY_PATTERN",
+        "KeyState", "LoggedRequest", "ManualClock", "RealClock", "SIGNED_URL_TTL_S", "Timing",
+        "serve",
+    }  # fmt: skip
 
 
 def test_clocks() -> None:
