@@ -49,14 +49,14 @@ from modelhunter._image_bytes import (
 
 __all__ = [
     "ACCEPTED_FORMATS",
-    "MAX_BYTES",
-    "MAX_PIXELS",
-    "MIN_SIDE",
     "AspectRatio",
     "Framing",
     "ImageRejectedError",
     "ImageReport",
     "ImageSource",
+    "MAX_BYTES",
+    "MAX_PIXELS",
+    "MIN_SIDE",
     "UploadPlan",
     "framing",
     "framing_preview",
@@ -294,7 +294,7 @@ def inspect_image(source: ImageSource, *, filename: str = "") -> ImageReport:
         return done()
     if w * h > MAX_PIXELS:
         errors.append(
-            f"This image is {width} × {height} pixels ({w * h / 1e6:.0f} megapixels); the limit "
+            f"This image is {width} × {height} pixels ({w * h / 1e6:.1f} megapixels); the limit "
             "is 80 megapixels. Resize it and try again."
         )
         return done()

@@ -110,7 +110,13 @@ def fetch_image(
                     location = response.headers.get("location", "")
                     if not location:
                         raise RemoteImageError("The URL redirects, but not to any address.")
-                    current = _parse(str(current.join(location)))
+                    try:
+                        target = str(current.join(location))
+                    except httpx.InvalidURL as exc:
+                        raise RemoteImageError(
+                            "The URL redirects to an address that is not valid."
+                        ) from exc
+                    current = _parse(target)
                     continue
                 _check_answer(response, max_bytes)
                 return _read_capped(response, max_bytes, remaining)

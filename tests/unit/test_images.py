@@ -537,6 +537,7 @@ def test_to_upload_refuses_blocked_images() -> None:
 
 
 def test_public_surface_and_no_streamlit() -> None:
+    assert sorted(images.__all__) == images.__all__
     assert set(images.__all__) == {
         "ACCEPTED_FORMATS",
         "MAX_BYTES",

@@ -282,6 +282,8 @@ def test_more_than_three_redirects_are_refused() -> None:
         (image(b"<html></html>", "text/html; charset=utf-8"), "web page (text/html)", True),
         (image(b"{}", "application/json"), "application/json content, not an image", True),
         (redirect(""), "redirects, but not to any address", True),
+        (redirect("http://[::1"), "redirects to an address that is not valid", True),
+        (redirect("//:99999/"), "This URL has no host name", True),
         (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]"), "certificate is not valid", True),
         # could not check (e.g. offline): the API fetches the URL itself, so not blocking
         (httpx.ReadTimeout("slow"), "The server did not answer within 10 s", False),
@@ -373,6 +375,7 @@ def test_per_request_timeout_is_what_is_left_of_the_budget() -> None:
 
 
 def test_no_streamlit_import() -> None:
+    assert sorted(remote_image.__all__) == remote_image.__all__
     assert set(remote_image.__all__) == {
         "DEFAULT_MAX_BYTES",
         "DEFAULT_TIMEOUT_S",
