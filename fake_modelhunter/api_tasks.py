@@ -29,6 +29,10 @@ __all__ = [
     "submit",
 ]
 
+# A GET of a task that just succeeded waits this long for its clip, to report `size_bytes`;
+# lists never wait (a backlog of renders must not stall them).
+RESULT_WAIT_S = 5.0
+
 
 def validation_error(problems: list[Problem]) -> ServiceError:
     """400 `VALIDATION_ERROR`: message = the first problem, details list every one."""
@@ -155,7 +159,7 @@ def get_task(state: State, request: Incoming, key: str, task_id: str) -> Reply:
     """`GET /tasks/{id}`; re-signs an expired result URL."""
     with state.lock:
         record = state.task_of(key, task_id)
-    state.wait_for_videos([record])
+    state.wait_for_videos([record], RESULT_WAIT_S)
     with state.lock:
         return ok(state.task_json(record, request.origins, resign=True))
 
@@ -165,8 +169,6 @@ def list_tasks(state: State, request: Incoming, key: str) -> Reply:
     query = ListQuery.parse(request.query)
     with state.lock:
         records = list(state.owned.get(key, []))
-    state.wait_for_videos(records)
-    with state.lock:
         rows = (
             (r.created_at, state.task_json(r, request.origins, resign=False))
             for r in reversed(records)

@@ -114,14 +114,13 @@ def _incoming(scope: Scope, body: bytes) -> Incoming | None:
 
 async def _realise(outcome: Outcome, receive: Receive, send: Send) -> None:
     fault, reply = outcome.fault, outcome.reply
-    if fault is not None and fault.kind == "timeout":
-        await _hold(receive)
-    elif fault is not None and fault.kind == "drop":
+    if fault is not None and fault.kind == "drop":
         await _send_broken(send, reply)
+    elif reply is None or (fault is not None and fault.kind == "timeout"):
+        await _hold(receive)
     else:
         if fault is not None and fault.kind == "slow":
             await asyncio.sleep(fault.seconds)
-        assert reply is not None
         await _send(send, reply)
 
 

@@ -99,29 +99,28 @@ def parse_upload_request(body: Any) -> tuple[str, str, int]:
     filename = body.get("filename")
     if not isinstance(filename, str) or not filename.strip():
         problems.append(("filename", "filename is required: the file's name, e.g. photo.jpg"))
+        filename = ""
     elif len(filename) > 255:
         problems.append(("filename", "filename must be at most 255 characters"))
-    content_type = body.get("contentType")
-    if not isinstance(content_type, str) or not content_type.strip():
+    raw_type = body.get("contentType")
+    content_type = raw_type.split(";")[0].strip().lower() if isinstance(raw_type, str) else ""
+    if not content_type:
         problems.append(("contentType", "contentType is required, e.g. image/jpeg"))
-    else:
-        content_type = content_type.split(";")[0].strip().lower()
-        if content_type not in CONTENT_TYPES:
-            problems.append(
-                (
-                    "contentType",
-                    f"Unsupported contentType '{content_type[:60]}': use "
-                    + ", ".join(CONTENT_TYPES),
-                )
+    elif content_type not in CONTENT_TYPES:
+        problems.append(
+            (
+                "contentType",
+                f"Unsupported contentType '{content_type[:60]}': use " + ", ".join(CONTENT_TYPES),
             )
-    size = body.get("sizeBytes")
-    if isinstance(size, float) and size.is_integer():
-        size = int(size)
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        )
+    raw_size = body.get("sizeBytes")
+    size = 0
+    if isinstance(raw_size, int | float) and not isinstance(raw_size, bool):
+        size = int(raw_size) if float(raw_size).is_integer() else 0
+    if size <= 0:
         problems.append(("sizeBytes", "sizeBytes must be the file size in bytes (above 0)"))
     if problems:
         raise _invalid(problems)
-    assert isinstance(filename, str) and isinstance(content_type, str) and isinstance(size, int)
     if size > MAX_UPLOAD_BYTES:
         raise ServiceError(422, "FILE_TOO_LARGE", "File size exceeds the 100 MB limit")
     return filename.strip(), content_type, size

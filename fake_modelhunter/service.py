@@ -233,18 +233,17 @@ class FakeModelHunter:
             )
         outcome = self.exchange(incoming)
         fault, reply = outcome.fault, outcome.reply
-        if fault is not None and fault.kind == "timeout":
-            raise httpx.ReadTimeout("No reply (scripted timeout)", request=request)
         if fault is not None and fault.kind == "drop":
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a complete response (scripted drop)",
                 request=request,
             )
+        if reply is None or (fault is not None and fault.kind == "timeout"):
+            raise httpx.ReadTimeout("No reply (scripted timeout)", request=request)
         if fault is not None and fault.kind == "slow":
             read_timeout = (request.extensions.get("timeout") or {}).get("read")
             if read_timeout is not None and fault.seconds > read_timeout:
                 raise httpx.ReadTimeout("Reply too slow (scripted slowness)", request=request)
-        assert reply is not None
         return httpx.Response(
             reply.status, headers=reply.headers, content=reply.body, request=request
         )

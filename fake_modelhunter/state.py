@@ -191,14 +191,18 @@ class State:
             result["size_bytes"] = size
         return record.to_json(phase, result=result)
 
-    def wait_for_videos(self, records: Iterable[TaskRecord]) -> None:
-        """Let clips of succeeded tasks finish rendering, so their `size_bytes` is known.
+    def wait_for_videos(self, records: Iterable[TaskRecord], timeout: float) -> None:
+        """Give clips of succeeded tasks up to `timeout` seconds to finish rendering, so
+        their `size_bytes` is known (it is left out until then; downloads always wait).
 
         Call without holding `lock`: renders never need it.
         """
         now = self.now()
         self.videos.wait(
-            r.id
-            for r in records
-            if r.phase(now).status == "succeeded" and self.videos.size(r.id) is None
+            (
+                r.id
+                for r in records
+                if r.phase(now).status == "succeeded" and self.videos.size(r.id) is None
+            ),
+            timeout=timeout,
         )

@@ -852,9 +852,9 @@ def test_results_are_real_mp4s_of_the_requested_length_and_shape(clock: ManualCl
         wide = submit(http, body(image=image, duration=3, prompt="slow push in"))["id"]
         tall = submit(http, body(duration=3, aspect_ratio="9:16", sound="on"))["id"]
         for task_id, seconds, size in ((wide, 3, (1280, 720)), (tall, 3, (720, 1280))):
-            task = http.get(f"tasks/{task_id}").json()["data"]
-            [result] = task["result"]
-            video = http.get(result["url"]).content
+            url = http.get(f"tasks/{task_id}").json()["data"]["result"][0]["url"]
+            video = http.get(url).content  # waits for the render
+            [result] = http.get(f"tasks/{task_id}").json()["data"]["result"]
             assert len(video) == result["size_bytes"]
             duration, width, height = decode(video)
             assert duration == pytest.approx(seconds, abs=0.05)
