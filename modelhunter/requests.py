@@ -23,8 +23,10 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -57,12 +59,12 @@ MAX_SEGMENTS = 6
 MAX_ELEMENTS = 4
 MAX_VOICES = 4  # not stated by the docs (contract §10.8); our limit, kept in one place
 MAX_METADATA_KEYS = 16
-_METADATA_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_METADATA_KEY = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 MAX_METADATA_VALUE = 512
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Mode = Literal["std", "pro"]
-Sound = Literal["on", "off"]
+Sound = Literal["off", "on"]
 
 
 def _hints(**hints: Any) -> dict[str, Any]:
@@ -76,7 +78,19 @@ def _rule_error(
 
 
 def _is_set(value: Any) -> bool:
-    return value not in (None, "", [], ())
+    return value not in (None, "", [], (), {})
+
+
+def _no_bool(value: Any) -> Any:
+    # pydantic's lax mode reads true/false as 1/0; a flag is never a meant number here
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_no_bool)]
+# metadata keys are checked as sent: stripping them could merge "a " into "a" silently
+MetadataKey = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
 class _Strict(BaseModel):
@@ -101,9 +115,9 @@ class _Item(_Strict):
 class Segment(_Item):
     """One shot of a manual multi-shot video."""
 
-    index: int = Field(ge=1, title="Shot", description="Position of the shot, from 1.")
+    index: WholeNumber = Field(ge=1, title="Shot", description="Position of the shot, from 1.")
     prompt: str = Field(min_length=1, title="Shot prompt", description="What happens in it.")
-    duration: int | None = Field(
+    duration: Annotated[int | None, BeforeValidator(_no_bool)] = Field(
         default=None,
         ge=1,
         le=15,
@@ -116,7 +130,9 @@ class Segment(_Item):
 class Element(_Item):
     """A pre-created Kling element (subject/character reference)."""
 
-    element_id: int = Field(gt=0, title="Element ID", description="ID of an element you created.")
+    element_id: WholeNumber = Field(
+        gt=0, title="Element ID", description="ID of an element you created."
+    )
 
 
 class Voice(_Item):
@@ -249,7 +265,7 @@ class KlingV3Input(_InputBase):
 
     family: ClassVar[str] = "kling-v3"
 
-    duration: int = Field(
+    duration: WholeNumber = Field(
         default=5,
         ge=3,
         le=15,
@@ -380,7 +396,7 @@ def _check_metadata(value: dict[str, str] | None) -> dict[str, str] | None:
             "metadata_size", f"Use at most {MAX_METADATA_KEYS} metadata entries."
         )
     for key, item in value.items():
-        if not _METADATA_KEY.match(key):
+        if not _METADATA_KEY.fullmatch(key):
             raise PydanticCustomError(
                 "metadata_key",
                 "Metadata keys are 1–64 letters, digits, '_', '-' or '.'; '{key}' is not.",
@@ -403,7 +419,7 @@ class _RequestBase(_Strict):
         description="Optional https address the API calls when the task finishes.",
         json_schema_extra=_hints(group="Advanced"),
     )
-    metadata: dict[str, str] | None = Field(
+    metadata: dict[MetadataKey, str] | None = Field(
         default=None,
         title="Metadata",
         description="Optional labels echoed back on the task (e.g. project: demo).",
@@ -426,7 +442,8 @@ class _RequestBase(_Strict):
 
     def wire(self) -> dict[str, Any]:
         """The JSON body sent to `POST /kling/image-to-video` (contract casing)."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        body = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return {key: value for key, value in body.items() if _is_set(value)}
 
 
 class KlingV3Request(_RequestBase):

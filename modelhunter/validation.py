@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.fields import FieldInfo
 
 from modelhunter.requests import (
+    MODEL_IDS,
     PROMPT_SOFT_LIMIT,
     KlingV3Input,
     KlingV3Request,
@@ -73,19 +74,35 @@ def _other_family_title(field: str) -> tuple[str, str] | None:
     return None
 
 
+def _path_title(root: type[BaseModel], path: Path) -> str:
+    """Title of the field at `path`; a list item or mapping entry is named after its field."""
+    for end in range(len(path), 0, -1):
+        info = _field_info(root, path[:end])
+        if info is not None and isinstance(path[end - 1], str):
+            title = info.title or str(path[end - 1]).replace("_", " ").capitalize()
+            rest = path[end:]
+            if not rest:
+                return title
+            if isinstance(rest[0], int):
+                return f"{title} item {rest[0] + 1}"
+            return f"{title} '{rest[0]}'"
+    return str(path[-1]).replace("_", " ").capitalize() if path else "The request"
+
+
 def _message(root: type[BaseModel], error: dict[str, Any], model_id: str) -> str:
     path: Path = tuple(error["loc"])
-    info = _field_info(root, path)
-    title = (info.title if info else None) or str(path[-1]).replace("_", " ").capitalize()
+    title = _path_title(root, path)
     ctx = error.get("ctx", {})
     kind = error["type"]
     if kind == "missing":
         return f"{title} is required."
     if kind == "extra_forbidden":
-        other = _other_family_title(str(path[-1]))
-        if other:
+        # only an input field can belong to the other model; deeper extras sit in list items
+        other = _other_family_title(str(path[-1])) if path[:1] == ("input",) else None
+        if other and len(path) == 2 and other[1] != model_id:
             return f"{other[0]} is only available on {other[1]}, not on {model_id}: remove it."
-        return f"'{path[-1]}' is not a field of {model_id}: remove it."
+        where = model_id if len(path) <= 2 else _path_title(root, path[:-1])
+        return f"'{path[-1]}' is not a field of {where}: remove it."
     if kind in ("greater_than_equal", "greater_than"):
         bound = ctx.get("ge", ctx.get("gt"))
         word = "at least" if kind == "greater_than_equal" else "more than"
@@ -103,8 +120,14 @@ def _message(root: type[BaseModel], error: dict[str, Any], model_id: str) -> str
         return f"{title} can't be empty."
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{title} must be a whole number."
-    if kind in ("string_type", "list_type", "dict_type", "model_type"):
-        return f"{title} has the wrong type of value."
+    if kind in ("int_parsing_size", "finite_number"):
+        return f"{title} must be a whole number of a sensible size."
+    if kind == "string_type":
+        return f"{title} must be text."
+    if kind == "list_type":
+        return f"{title} must be a list."
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{title} must be an object of named fields."
     return str(error["msg"])
 
 
@@ -114,7 +137,9 @@ def explain(exc: ValidationError, model_id: str) -> list[Problem]:
     problems = []
     for error in exc.errors():
         loc = tuple(error["loc"])
-        if loc and loc[0] in ("kling-v3", "kling-v2-6"):
+        # `parse_request` (tagged union) prefixes the tag; a plain model's loc never has it in
+        # front of a field (a top-level extra key named like a model is a loc of length 1)
+        if len(loc) > 1 and loc[0] == model_id:
             loc = loc[1:]
         error = {**error, "loc": loc}
         problems.append(Problem(path=loc, message=_message(root, error, model_id)))
@@ -122,14 +147,24 @@ def explain(exc: ValidationError, model_id: str) -> list[Problem]:
 
 
 def check_request(
-    body: dict[str, Any],
+    body: Any,
 ) -> tuple[KlingV3Request | KlingV26Request | None, list[Problem]]:
-    """Validate a wire-shaped body; the request when valid, else the problems."""
-    model_id = str(body.get("model", ""))
-    try:
-        cls = request_class(model_id)
-    except ValueError as exc:
-        return None, [Problem(path=("model",), message=str(exc))]
+    """Validate a wire-shaped body (a dict); the request when valid, else the problems.
+
+    Never raises: anything that is not a valid request comes back as problems.
+    """
+    choices = " or ".join(MODEL_IDS)
+    if not isinstance(body, dict):
+        return None, [Problem(path=(), message="The request must be a JSON object.")]
+    model_id = body.get("model")
+    if model_id is None or model_id == "":
+        return None, [Problem(path=("model",), message=f"Model is required: choose {choices}.")]
+    if not isinstance(model_id, str):
+        return None, [Problem(path=("model",), message=f"Model must be {choices}.")]
+    if model_id not in MODEL_IDS:
+        message = f"Unknown model {model_id[:80]!r}: choose {choices}."
+        return None, [Problem(path=("model",), message=message)]
+    cls = request_class(model_id)
     try:
         return cls.model_validate(body), []
     except ValidationError as exc:
