@@ -2,41 +2,70 @@
 
 The money rule: a submit POST is sent at most once per click. When its outcome is unknown
 (timeout or dropped connection after sending), the run goes to phase `unknown` and we look
-for the task by our own `metadata.client_ref` before anything else; the user may only
-submit again once we are sure no task was created.
+for the task by our own `metadata.client_ref` before anything else; the run becomes
+`not_sent` (and the user may submit again) only after the task has been looked for and not
+found for `RECONCILE_WINDOW`. A run left `submitting` by a crash or restart is treated the
+same way. With a budget, the run is reserved against it in the store before anything is sent.
 """
 
 from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from modelhunter import polling
 from modelhunter.client import Client
 from modelhunter.errors import (
     AmbiguousSubmitError,
+    ApiConnectionError,
     ApiError,
     ApiStatusError,
+    RateLimitError,
+    TransferError,
     advice,
     advice_for_task_error,
 )
 from modelhunter.pricing import quote
 from modelhunter.requests import KlingV3Request, KlingV26Request, parse_request
 from modelhunter.responses import Task, TaskStatus
+from modelhunter.validation import explain
+from playground.budget import Budget
 from playground.runs import InputImage, Run
 from playground.store import Store
 
-__all__ = ["RECONCILE_WINDOW", "Jobs", "Upload", "new_run_id"]
+__all__ = [
+    "MAX_DOWNLOAD_ATTEMPTS",
+    "NOT_SENT_ADVICE",
+    "NOT_SENT_ERROR",
+    "RECONCILE_WINDOW",
+    "Jobs",
+    "Upload",
+    "new_run_id",
+]
 
-# How long an unknown submit is looked for before we conclude it never reached the API.
+# How long an unknown submit is looked for (from the first lookup that did not find it)
+# before we conclude it never reached the API.
 RECONCILE_WINDOW = timedelta(seconds=30)
+# Downloads that fail for a lasting reason (the link is refused even freshly signed, the
+# task has no video) are given up after this many attempts; passing trouble (network,
+# 5xx, 429) never gives up a paid video: the next poll tries again.
 MAX_DOWNLOAD_ATTEMPTS = 5
 _SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+_LINK_REFUSED = frozenset({401, 403, 404, 410})
+
+NOT_SENT_ERROR = "The request never reached ModelHunter: no task was created or charged."
+NOT_SENT_ADVICE = "Submit again when your connection is back."
+
+# Runs being submitted in this process right now (by store folder and run id): polling in
+# another session must not mistake them for runs a crash left behind.
+_in_flight_lock = threading.Lock()
+_in_flight: set[tuple[str, str]] = set()
 
 
 class Upload(BaseModel):
@@ -58,6 +87,13 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _transient(exc: BaseException) -> bool:
+    """Trouble that passes: worth another try later, and proof of nothing."""
+    if isinstance(exc, TransferError):
+        return exc.status_code is None or exc.status_code == 429 or exc.status_code >= 500
+    return polling.is_transient(exc)
+
+
 class Jobs:
     """Runs of one store, driven through one API client."""
 
@@ -68,6 +104,7 @@ class Jobs:
         self.store = store
         self.now = now
         self.last_error: str | None = None
+        self._first_miss: dict[str, datetime] = {}
 
     # --- submit -------------------------------------------------------------------------
 
@@ -77,21 +114,55 @@ class Jobs:
         uploads: dict[str, Upload] | None = None,
         *,
         run_id: str | None = None,
+        budget: Budget | None = None,
     ) -> Run:
-        """Upload local images, then create the task once; the run is saved at every step."""
+        """Upload local images, then create the task once; the run is saved at every step.
+
+        With a `budget`, the run is reserved against it (atomically with every other session
+        and process on this store) before anything is uploaded or sent.
+
+        Raises:
+            BudgetExceededError: the run would take spend over `budget`; nothing was saved.
+            ValueError: `run_id` is already used by a stored run.
+        """
         uploads = uploads or {}
         price = quote(request)
+        run_id = run_id or new_run_id()
+        if self.store.get(run_id) is not None:
+            raise ValueError(f"Run {run_id} exists already: a run is submitted once.")
         run = Run(
-            run_id=run_id or new_run_id(),
+            run_id=run_id,
             created_at=self.now(),
             request=request,
             price=price.total,
             price_estimated=price.estimated,
             images=self._remember_images(request, uploads),
         )
-        self.store.save(run)
+        with self._in_flight(run):
+            if budget is not None:
+                self.store.reserve(run, budget)
+            else:
+                self.store.save(run)
+            return self._send(run, uploads)
+
+    @contextlib.contextmanager
+    def _in_flight(self, run: Run) -> Iterator[None]:
+        key = (str(self.store.dir), run.run_id)
+        with _in_flight_lock:
+            _in_flight.add(key)
         try:
-            body = request.wire()
+            yield
+        finally:
+            with _in_flight_lock:
+                _in_flight.discard(key)
+
+    def _is_in_flight(self, run: Run) -> bool:
+        with _in_flight_lock:
+            return (str(self.store.dir), run.run_id) in _in_flight
+
+    def _send(self, run: Run, uploads: dict[str, Upload]) -> Run:
+        try:
+            body = run.request.wire()
             for field, upload in uploads.items():
                 uploaded = self.client.upload_file(
                     BytesIO(upload.data),
@@ -100,10 +171,19 @@ class Jobs:
                     size_bytes=len(upload.data),
                 )
                 body["input"][field] = uploaded.url
-            body["metadata"] = {**body.get("metadata", {}), "client_ref": run.run_id}
+        except (ApiError, ValueError) as exc:
+            return self._not_submitted(run, exc)
+        body["metadata"] = {**(body.get("metadata") or {}), "client_ref": run.run_id}
+        try:
             run.request = parse_request(body)
-        except ApiError as exc:
-            return self._reject(run, exc)
+        except ValidationError as exc:  # e.g. the metadata has no room left for client_ref
+            problem = explain(exc, run.model)[0]
+            return self._reject(
+                run,
+                "VALIDATION_ERROR",
+                problem.message,
+                "Remove a metadata entry: the playground adds one (client_ref) to every run.",
+            )
         self.store.save(run)  # before the POST: the run is known even if we crash now
         try:
             ack = self.client.submit(run.request)
@@ -112,7 +192,7 @@ class Jobs:
             self.store.save(run)
             return self.reconcile(run)
         except ApiError as exc:
-            return self._reject(run, exc)
+            return self._not_submitted(run, exc)
         run.task = Task(
             id=ack.id,
             type="video",
@@ -141,16 +221,44 @@ class Jobs:
                 images[field] = InputImage(name=url.rsplit("/", 1)[-1] or url, url=url)
         return images
 
-    def _reject(self, run: Run, exc: ApiError) -> Run:
+    def _not_submitted(self, run: Run, exc: ApiError | ValueError) -> Run:
+        """Nothing was created: a refusal (`rejected`), or passing trouble (`not_sent`).
+
+        Only errors raised before the POST, or a POST refused with a 4xx, come here.
+        """
+        if not isinstance(exc, ApiError):
+            return self._reject(run, type(exc).__name__, str(exc), None)
+        if _transient(exc) and not isinstance(exc, RateLimitError):
+            run.phase = "not_sent"
+            run.error_code = type(exc).__name__
+            run.error = (
+                NOT_SENT_ERROR
+                if isinstance(exc, ApiConnectionError)
+                else f"Nothing was submitted or charged: {exc.message}"
+            )
+            run.advice = advice(exc)
+            self.store.save(run)
+            return run
+        code = exc.code if isinstance(exc, ApiStatusError) else type(exc).__name__
+        return self._reject(run, code or type(exc).__name__, exc.message, advice(exc))
+
+    def _reject(self, run: Run, code: str, error: str, advice_text: str | None) -> Run:
         run.phase = "rejected"
-        run.error_code = exc.code if isinstance(exc, ApiStatusError) else type(exc).__name__
-        run.error = exc.message if isinstance(exc, ApiStatusError) else str(exc)
-        run.advice = advice(exc)
+        run.error_code = code
+        run.error = error
+        run.advice = advice_text
         self.store.save(run)
         return run
 
     def reconcile(self, run: Run) -> Run:
-        """Resolve an unknown submit by finding the task by `client_ref` (never resending)."""
+        """Resolve an unknown submit by finding the task by `client_ref` (never resending).
+
+        The run becomes `tracking` when the task is found, `not_sent` when lookups have not
+        found it for `RECONCILE_WINDOW`, and stays `unknown` otherwise (or when a lookup
+        fails: then `last_error` says why).
+        """
+        if run.task is not None:
+            return run
         try:
             task = self.client.find_by_client_ref(
                 run.run_id, created_after=run.created_at - timedelta(minutes=5)
@@ -158,21 +266,36 @@ class Jobs:
         except ApiError as exc:
             self.last_error = advice(exc)
             return run
+        now = self.now()
         if task is not None:
+            self._first_miss.pop(run.run_id, None)
             run.task, run.phase = task, "tracking"
-        elif self.now() - run.created_at > RECONCILE_WINDOW:
+            run.error_code = run.error = run.advice = None
+        elif now - self._first_miss.setdefault(run.run_id, now) >= RECONCILE_WINDOW:
+            self._first_miss.pop(run.run_id, None)
             run.phase = "not_sent"
-            run.error = "The request never reached ModelHunter: no task was created or charged."
-            run.advice = "Submit again when your connection is back."
+            run.error_code = "NOT_SENT"
+            run.error = NOT_SENT_ERROR
+            run.advice = NOT_SENT_ADVICE
         self.store.save(run)
         return run
 
     # --- tracking -----------------------------------------------------------------------
 
     def refresh(self, runs: list[Run]) -> list[Run]:
-        """Poll every active run with the fewest requests; download finished videos."""
+        """Poll every active run with the fewest requests; download finished videos.
+
+        Each run is first brought up to date from the store (another session may have moved
+        it on); the runs are updated in place and returned.
+        """
         self.last_error = None
+        runs = [self._sync(run) for run in runs]
         for run in runs:
+            if self._is_in_flight(run):
+                continue
+            if run.phase == "submitting" and run.task is None:
+                run.phase = "unknown"  # interrupted mid-submit (crash, restart): find it
+                self.store.save(run)
             if run.phase == "unknown":
                 self.reconcile(run)
         tracked = [r for r in runs if r.task and r.active and not r.task.is_terminal]
@@ -191,6 +314,13 @@ class Jobs:
                 self.download(run)
         return runs
 
+    def _sync(self, run: Run) -> Run:
+        stored = self.store.get(run.run_id)
+        if stored is not None:
+            for name in Run.model_fields:
+                setattr(run, name, getattr(stored, name))
+        return run
+
     def _apply(self, run: Run, task: Task) -> None:
         run.task = task
         if task.status == TaskStatus.FAILED:
@@ -200,29 +330,46 @@ class Jobs:
         self.store.save(run)
 
     def download(self, run: Run) -> Run:
-        """Fetch the video into the store now (result URLs expire after ~15 minutes)."""
-        assert run.task is not None
+        """Fetch the video into the store now (result URLs expire after ~15 minutes).
+
+        An expired or refused link is signed afresh (`GET /tasks/{id}`) and tried again.
+        Failures are recorded: `last_error` always, `video_error` once a lasting failure has
+        happened `MAX_DOWNLOAD_ATTEMPTS` times.
+        """
+        if run.task is None or self.store.video_path(run) is not None:
+            return run
         run.download_attempts += 1
         try:
-            task = run.task
-            if task.video is None or task.status == TaskStatus.EXPIRED:
-                task = self.client.get_task(task.id)  # re-signs an expired result URL
-                run.task = task
-            if task.video is None:
-                raise ValueError("the task reports no video")
-            try:
-                self._fetch(run, task.video.url)
-            except ApiError:
-                run.task = task = self.client.get_task(task.id)  # URL expired meanwhile
-                if task.video is None:
-                    raise
-                self._fetch(run, task.video.url)
-        except (ApiError, ValueError) as exc:
-            self.last_error = advice(exc) if isinstance(exc, ApiError) else str(exc)
-            if run.download_attempts >= MAX_DOWNLOAD_ATTEMPTS:
+            self._download(run)
+        except (ApiError, ValueError, OSError) as exc:
+            if isinstance(exc, ApiError):
+                self.last_error = advice(exc)
+            elif isinstance(exc, OSError):
+                self.last_error = f"The video could not be saved on this machine: {exc}"
+            else:
+                self.last_error = str(exc)
+            lasting = not (isinstance(exc, ApiError) and _transient(exc))
+            if lasting and run.download_attempts >= MAX_DOWNLOAD_ATTEMPTS:
                 run.video_error = f"The video could not be downloaded: {self.last_error}"
         self.store.save(run)
         return run
+
+    def _download(self, run: Run) -> None:
+        assert run.task is not None
+        task = run.task
+        if task.video is None or task.status != TaskStatus.SUCCEEDED:
+            task = run.task = self.client.get_task(task.id)  # re-signs an expired URL
+        if task.video is None:
+            raise ValueError("The task reports no video.")
+        try:
+            self._fetch(run, task.video.url)
+        except TransferError as exc:
+            if exc.status_code not in _LINK_REFUSED:
+                raise
+            task = run.task = self.client.get_task(task.id)  # the link expired meanwhile
+            if task.video is None:
+                raise
+            self._fetch(run, task.video.url)
 
     def _fetch(self, run: Run, url: str) -> None:
         with self.store.writing_video(run.run_id) as handle:
