@@ -19,11 +19,9 @@ Webhooks are accepted in requests but never called: the fake does not reach the 
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import threading
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
@@ -31,11 +29,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from fake_modelhunter import api_files, api_tasks
 from fake_modelhunter.auth import KeyState, authenticate
 from fake_modelhunter.clock import Clock, RealClock
 from fake_modelhunter.faults import Fault, FaultPlan
-from fake_modelhunter.replies import Reply, ServiceError, error_reply, storage_error
+from fake_modelhunter.replies import Reply, ServiceError, error_reply
+from fake_modelhunter.routes import Route, find_route
 from fake_modelhunter.state import DEFAULT_BALANCE, Incoming, Mount, State
 from fake_modelhunter.tasks import Timing
 from fake_modelhunter.urls import Origins, mount_path
@@ -70,52 +68,6 @@ class Outcome:
 
     reply: Reply | None
     fault: Fault | None = None
-
-
-@dataclass(frozen=True)
-class _Route:
-    mount: Mount
-    method: str
-    pattern: re.Pattern[str]
-    handler: Callable[..., Reply]
-    auth: bool = True
-
-
-_ID = r"(?P<{}>[A-Za-z0-9_.\-]+)"
-_ROUTES: tuple[_Route, ...] = (
-    _Route("api", "POST", re.compile(r"/kling/image-to-video"), api_tasks.submit),
-    _Route("api", "GET", re.compile(r"/tasks"), api_tasks.list_tasks),
-    _Route("api", "GET", re.compile(r"/tasks/" + _ID.format("task_id")), api_tasks.get_task),
-    _Route(
-        "api",
-        "POST",
-        re.compile(r"/tasks/" + _ID.format("task_id") + "/cancel"),
-        api_tasks.cancel_task,
-    ),
-    _Route("api", "GET", re.compile(r"/balance"), api_tasks.balance),
-    _Route("api", "POST", re.compile(r"/files/upload-url"), api_files.upload_url),
-    _Route(
-        "api",
-        "POST",
-        re.compile(r"/files/" + _ID.format("file_id") + "/complete"),
-        api_files.complete_upload,
-    ),
-    _Route(
-        "storage",
-        "PUT",
-        re.compile(r"/uploads/" + _ID.format("file_id")),
-        api_files.put_upload,
-        auth=False,
-    ),
-    _Route(
-        "cdn",
-        "GET",
-        re.compile(r"/results/(?P<task_id>[A-Za-z0-9_\-]+)\.mp4"),
-        api_files.cdn_result,
-        auth=False,
-    ),
-    _Route("cdn", "GET", re.compile(r"/files/" + _ID.format("name")), api_files.cdn_file, False),
-)
 
 
 class FakeModelHunter:
@@ -296,25 +248,18 @@ class FakeModelHunter:
 
     def process(self, incoming: Incoming) -> Reply:
         """Route and run one request (no faults)."""
-        path = incoming.path.rstrip("/") or "/"
-        candidates = [
-            (route, match)
-            for route in _ROUTES
-            if route.mount == incoming.mount and (match := route.pattern.fullmatch(path))
-        ]
-        chosen = [(r, m) for r, m in candidates if r.method == incoming.method]
-        if not chosen:
-            allowed = ", ".join(sorted({r.method for r, _ in candidates}))
-            reply = _not_routed(incoming, allowed)
+        found = find_route(incoming)
+        if isinstance(found, Reply):
+            reply = found
         else:
-            route, match = chosen[0]
-            reply = self._run(route, incoming, match.groupdict())
+            route, params = found
+            reply = self._run(route, incoming, params)
         if incoming.mount == "api":
             headers = {**reply.headers, "X-Request-Id": f"req_{secrets.token_hex(8)}"}
             reply = Reply(reply.status, reply.body, headers)
         return reply
 
-    def _run(self, route: _Route, incoming: Incoming, params: dict[str, str]) -> Reply:
+    def _run(self, route: Route, incoming: Incoming, params: dict[str, str]) -> Reply:
         state = self._state
         try:
             if not route.auth:
@@ -327,17 +272,3 @@ class FakeModelHunter:
         except Exception:
             logger.exception("offline ModelHunter failed on %s %s", incoming.method, incoming.path)
             return error_reply(500, "INTERNAL_ERROR", "The offline ModelHunter failed")
-
-
-def _not_routed(incoming: Incoming, allowed: str) -> Reply:
-    where = f"{incoming.method} {incoming.log_path}"
-    if allowed and incoming.mount == "api":
-        return error_reply(
-            405, "METHOD_NOT_ALLOWED", f"{where} is not allowed", headers={"Allow": allowed}
-        )
-    if allowed:
-        reply = storage_error(405, "MethodNotAllowed", f"{where} is not allowed")
-        return Reply(reply.status, reply.body, {**reply.headers, "Allow": allowed})
-    if incoming.mount == "api":
-        return error_reply(404, "NOT_FOUND", f"No endpoint {where}")
-    return storage_error(404, "NoSuchKey", "The specified key does not exist.")
