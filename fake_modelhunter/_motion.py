@@ -50,6 +50,7 @@ MOTIONS: tuple[Motion, ...] = (
 KEYWORDS: dict[str, Motion] = {
     "zoom in": "zoom_in",
     "zoom out": "zoom_out",
+    "zoom": "zoom_in",
     "pan left": "pan_left",
     "pan right": "pan_right",
     "tilt up": "tilt_up",
@@ -132,12 +133,14 @@ def keyword_motion(prompt: str) -> Motion | None:
     return min(found)[2] if found else None
 
 
-def pick_motion(prompt: str, seed: str, index: int, *, fallback_prompt: str = "") -> Motion:
-    """Move for shot `index`: named in the prompt, else chosen by a stable hash."""
-    named = keyword_motion(prompt) or keyword_motion(fallback_prompt)
-    if named is not None:
-        return named
-    return MOTIONS[digest("motion", prompt, fallback_prompt, seed, index) % len(MOTIONS)]
+def _hashed_motion(prompt: str, own: str, seed: str, index: int) -> Motion:
+    return MOTIONS[digest("motion", prompt, own, seed, index) % len(MOTIONS)]
+
+
+def pick_motion(prompt: str, seed: str, index: int, *, own: str = "") -> Motion:
+    """Move for shot `index`: named in its own prompt or the clip's, else a stable hash."""
+    named = keyword_motion(own) or keyword_motion(prompt)
+    return named or _hashed_motion(prompt, own, seed, index)
 
 
 def _camera(motion: Motion, p: float, k: float) -> tuple[float, float, float]:
@@ -221,8 +224,11 @@ def plan_shots(
         return (ShotPlan(total_frames, motion, IDENTITY, _strength(prompt, seed, 0)),)
     plans: list[ShotPlan] = []
     for i, (frames, own) in enumerate(zip(lengths, prompts, strict=True)):
-        motion = pick_motion(own, seed, i, fallback_prompt=prompt)
-        if plans and motion == plans[-1].motion and keyword_motion(own or prompt) is None:
+        # A move the clip's prompt names applies to every manual shot, but only to the
+        # first automatic one: the later automatic shots are the "intelligent" variation.
+        named = keyword_motion(own) or (keyword_motion(prompt) if shots or not i else None)
+        motion = named or _hashed_motion(prompt, own, seed, i)
+        if named is None and plans and motion == plans[-1].motion:
             motion = MOTIONS[(MOTIONS.index(motion) + 1) % len(MOTIONS)]
         base = IDENTITY
         if i:

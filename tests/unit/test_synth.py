@@ -353,6 +353,16 @@ def test_prompt_keywords_pick_the_move(prompt: str, motion: str) -> None:
     assert pick_motion(prompt, "any seed", 3) == motion
 
 
+def test_shot_moves_follow_their_prompts() -> None:
+    shots = [(2.0, "zoom in"), (1.5, "then PAN LEFT"), (1.5, "tilt up")]
+    manual = plan_shots(120, prompt="harbour", seed="", shots=shots)
+    assert [p.motion for p in manual] == ["zoom_in", "pan_left", "tilt_up"]
+    auto = plan_shots(120, prompt="orbit the tower", seed="x", auto_shots=True)
+    assert auto == plan_shots(120, prompt="orbit the tower", seed="x", auto_shots=True)
+    assert auto[0].motion == "orbit"
+    assert all(a.motion != b.motion for a, b in itertools.pairwise(auto))
+
+
 def test_unnamed_moves_are_stable_and_vary() -> None:
     assert keyword_motion("a cat on a sofa") is None
     picks = {pick_motion("a cat on a sofa", seed, 0) for seed in map(str, range(40))}
