@@ -321,8 +321,12 @@ def test_check_request_never_raises_and_locates_every_problem(body: Any) -> None
     check_never_raises(body)
 
 
+LONG_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+
+
 @pytest.mark.long
-@fuzz(int(os.environ.get("FUZZ_EXAMPLES", "300")))
+@pytest.mark.timeout(60 + LONG_EXAMPLES // 10)  # ~25 ms an example; the suite default is 300 s
+@fuzz(LONG_EXAMPLES)
 @given(bodies)
 def test_check_request_fuzz_long(body: Any) -> None:
     check_never_raises(body)
