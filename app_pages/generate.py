@@ -151,7 +151,7 @@ with side:
         if active:
             st.subheader("In progress")
             for run in active:
-                with st.container(border=True):
+                with st.container(border=True, key=f"active_{run.run_id}"):
                     st.caption(run.prompt[:80] or "(no prompt)")
                     render_status(run, _now(), on_cancel=_cancel)
         recent = [r for r in session.gallery() if not r.active][:2]

@@ -58,7 +58,7 @@ def render_result_card(
     charged: bool = True,
 ) -> None:
     """One run: video (or status), download, facts, settings used, re-run."""
-    with st.container(border=True):
+    with st.container(border=True, key=f"card_{run.run_id}"):
         title = run.prompt or ("(no prompt)" if run.request else f"Task {run.task_id}")
         st.markdown(f"**{md_escape(title[:90])}{'…' if len(title) > 90 else ''}**")
         if video is not None and video.exists():
