@@ -31,16 +31,16 @@ __all__ = ["Store"]
 
 logger = logging.getLogger(__name__)
 
-_SCHEMA = """
+_TABLE = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
     task_id TEXT,
     body TEXT NOT NULL,
     committed TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at);
+)
 """
+_INDEX = "CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at)"
 _UPSERT = """
 INSERT INTO runs(run_id, created_at, task_id, body, committed) VALUES (?,?,?,?,?)
 ON CONFLICT(run_id) DO UPDATE SET
@@ -50,15 +50,28 @@ ON CONFLICT(run_id) DO UPDATE SET
 BUSY_TIMEOUT_S = 30.0
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
-# One lock per database file for the whole process: Streamlit sessions each build their own
-# Store over the same folder, and the budget check must see every one of them.
+# One connection and one lock per database file for the whole process: Streamlit sessions
+# each build their own Store over the same folder, the budget check must see every one of
+# them, and a connection kept open spares a WAL checkpoint on every call.
 _registry_lock = threading.Lock()
-_locks: dict[Path, threading.RLock] = {}
+_shared: dict[Path, tuple[threading.RLock, sqlite3.Connection]] = {}
 
 
-def _lock_for(db: Path) -> threading.RLock:
+def _shared_connection(db: Path) -> tuple[threading.RLock, sqlite3.Connection]:
     with _registry_lock:
-        return _locks.setdefault(db, threading.RLock())
+        if db in _shared and not db.exists():  # the folder was deleted: start afresh
+            _shared.pop(db)[1].close()
+        if db not in _shared:
+            # Autocommit mode: transactions are explicit (`Store._transaction`), so BEGIN
+            # IMMEDIATE really takes the write lock before a budget is read. Used only under
+            # its lock, so any thread may use it.
+            conn = sqlite3.connect(
+                db, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes
+            _shared[db] = (threading.RLock(), conn)
+        return _shared[db]
 
 
 def _stamp(moment: datetime) -> str:
@@ -71,10 +84,10 @@ def _stamp(moment: datetime) -> str:
 class Store:
     """Runs of one scope, saved as JSON rows; videos and input images as files.
 
-    Safe to share between Streamlit sessions, threads and processes: each call opens its
-    own short-lived connection, writes are serialised by a per-folder lock and SQLite
-    transactions, files are written atomically (temp file + rename) so a crash never
-    leaves half a video.
+    Safe to share between Streamlit sessions, threads and processes: every Store of one
+    folder uses the same connection under the same lock in this process, writes are SQLite
+    transactions that serialise with other processes, files are written atomically (temp
+    file + rename) so a crash never leaves half a video.
     """
 
     def __init__(self, root: Path, scope: str) -> None:
@@ -84,26 +97,20 @@ class Store:
         for folder in (self.dir, self.videos, self.images):
             folder.mkdir(parents=True, exist_ok=True)
         self._db = (self.dir / "runs.sqlite3").resolve()
-        self._lock = _lock_for(self._db)
-        with self._lock, self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        self._lock, self._conn = _shared_connection(self._db)
+        with self._transaction() as db:
+            db.execute(_TABLE)
+            db.execute(_INDEX)
             self._migrate(db)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # Autocommit mode: transactions are explicit (`_transaction`), so BEGIN IMMEDIATE
-        # really takes the write lock before the budget is read.
-        db = sqlite3.connect(self._db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        try:
-            db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes
-            yield db
-        finally:
-            db.close()
+        with self._lock:
+            yield self._conn
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._connect() as db:
+        with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
