@@ -195,7 +195,7 @@ def render_schema_form(
             continue
         reason = unavailable_reason(spec, values)
         if reason:
-            st.caption(f"**{spec.title}** — {reason} on {draft.model}.")
+            st.caption(f"**{spec.title}** — {reason}.")
             continue
         base = f"{key}|{draft.model}|{spec.path}|{generation}"
         if spec.kind == "image":

@@ -115,7 +115,7 @@ def _spec(name: str, info: FieldInfo, prefix: str) -> FieldSpec:
     if widget in ("image", "keyvalue"):
         return FieldSpec(kind=widget, **common)
     if get_origin(annotation) is Literal:
-        options = get_args(annotation) + ((None,) if optional else ())
+        options = ((None,) if optional else ()) + get_args(annotation)
         return FieldSpec(kind="choice", options=options, **common)
     if get_origin(annotation) is list:
         (item,) = get_args(annotation)

@@ -53,7 +53,10 @@ def test_first_time_user_gets_a_playing_video(app: Page, photo_file: Path, artif
     _upload_and_prompt(app, photo_file, "slow zoom in over the harbour at dusk")
     expect(app.get_by_test_id("stMetric")).to_contain_text("$0.42")
     expect(app.get_by_text("$0.084/s × 5 s")).to_be_visible()
-    app.screenshot(path=str(artifacts / "form.png"), full_page=True)
+    app.set_viewport_size({"width": 1400, "height": 1500})
+    app.get_by_role("heading", name="Generate a video").scroll_into_view_if_needed()
+    app.screenshot(path=str(artifacts / "form.png"))
+    app.set_viewport_size({"width": 1400, "height": 1000})
 
     _generate(app, "$0.42")
     expect(app.get_by_text(re.compile(r"Generating|Accepted|Queued"))).to_be_visible(timeout=15_000)
