@@ -1,0 +1,75 @@
+"""Nothing is lost on a browser refresh or an app restart: the gallery comes back from the
+store, finished videos play from local storage and a run in progress completes afterwards."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from playground.settings import scope_for
+from playground.store import Store
+
+
+def _submit(at: AppTest, prompt: str, png: bytes | None = None) -> None:
+    """Click Generate with this prompt (uploading `png` first; else the image already picked)."""
+    if png is not None:
+        uploader = at.file_uploader(key="img|image|0|upload")
+        uploader.set_value(("harbour.png", png, "image/png")).run()
+    at.text_area(key="form|kling-v3|input.prompt|0").input(prompt).run()
+    at.button(key="submit").click().run()
+    assert not at.exception, at.exception
+    assert any("Submitted" in t.value for t in at.toast)
+
+
+def _downloads(demo) -> int:
+    return sum(1 for r in demo.fake.requests if r.path.startswith("/cdn/results/"))
+
+
+def _gallery(at: AppTest) -> AppTest:
+    at.switch_page("app_pages/gallery.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("how", ["refresh", "restart"])
+def test_the_gallery_survives_and_a_run_in_progress_completes(demo, png, how: str) -> None:
+    first = demo.app()
+    _submit(first, "gulls over the harbour", png)
+    demo.clock.advance(10)
+    first.run()
+    first.run()
+    assert first.get("video"), "the first run finished and plays"
+    _submit(first, "fog rolling in")
+    demo.clock.advance(3)
+    first.run()
+    assert not at_rest(first), "the second run is still in progress"
+    downloads = _downloads(demo)
+
+    if how == "restart":
+        # The server process starts over: cached resources are gone and the store is read
+        # afresh from disk; the API (the offline service) still has its tasks.
+        st.cache_resource.clear()
+        stored = Store(demo.data_dir, scope_for(None)).runs()
+        assert [r.prompt for r in stored] == ["fog rolling in", "gulls over the harbour"]
+        assert stored[0].active and not stored[1].active
+    second = _gallery(demo.app())
+
+    markdown = " ".join(m.value for m in second.markdown)
+    assert "gulls over the harbour" in markdown and "fog rolling in" in markdown
+    assert len(second.get("video")) == 1, "the finished run plays from local storage"
+    assert second.progress, "the unfinished run shows its progress"
+    assert _downloads(demo) == downloads, "nothing downloaded again"
+
+    demo.clock.advance(10)
+    second.run()
+    second.run()
+    assert not second.exception, second.exception
+    assert len(second.get("video")) == 2, "the run in progress completed after the refresh"
+    assert not second.progress
+    assert _downloads(demo) == downloads + 1
+
+
+def at_rest(at: AppTest) -> bool:
+    """No run of the page is in progress."""
+    return not at.progress
