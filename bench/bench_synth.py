@@ -40,24 +40,26 @@ def make_photo(size: tuple[int, int] = PHOTO_SIZE, *, warm: bool = True) -> byte
     return buf.getvalue()
 
 
-def speed(req: SynthRequest) -> float:
-    """Best-of-`RUNS` seconds of video per wall-clock second."""
+def speed(req: SynthRequest, runs: int = RUNS) -> float:
+    """Best-of-`runs` seconds of video per wall-clock second."""
     best = float("inf")
-    for _ in range(RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
         synthesize(req)
         best = min(best, time.perf_counter() - started)
     return req.duration / best
 
 
-def run() -> list[Result]:
-    photo = make_photo()
-    plain = SynthRequest(photo, SECONDS, "16:9", prompt="slow push over the city")
+def run(*, quick: bool = False) -> list[Result]:
+    """The speed table row; `quick` makes a 3 s square clip once (a smoke run, not a figure)."""
+    photo = make_photo((800, 600) if quick else PHOTO_SIZE)
+    seconds, aspect, runs = (3, "1:1", 1) if quick else (SECONDS, "16:9", RUNS)
+    plain = SynthRequest(photo, seconds, aspect, prompt="slow push over the city")
     heavy = SynthRequest(
         photo,
-        SECONDS,
-        "16:9",
-        end_image=make_photo(warm=False),
+        seconds,
+        aspect,
+        end_image=make_photo((800, 600) if quick else PHOTO_SIZE, warm=False),
         prompt="orbit",
         sound=True,
         captions=("A quiet morning.", "The city wakes up."),
@@ -69,10 +71,10 @@ def run() -> list[Result]:
             baseline_label="real time",
             baseline=1.0,
             ours_label="synthesize()",
-            ours=speed(plain),
+            ours=speed(plain, runs),
             goal=5.0,
             lower_is_better=False,
-            note=f"with sound, subtitles and end frame: {speed(heavy):.3g}×",
+            note=f"with sound, subtitles and end frame: {speed(heavy, runs):.3g}×",
         )
     ]
 

@@ -13,12 +13,13 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 from PIL import Image
 
 __all__ = [
+    "Box",
     "IDENTITY",
     "KEYWORDS",
     "MOTIONS",
@@ -27,6 +28,7 @@ __all__ = [
     "ShotPlan",
     "Step",
     "Window",
+    "YUV_MATRIX",
     "digest",
     "ease",
     "halve",
@@ -42,9 +44,7 @@ __all__ = [
 Motion = Literal[
     "zoom_in", "zoom_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "orbit", "push", "pull"
 ]
-MOTIONS: tuple[Motion, ...] = (
-    "zoom_in", "zoom_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "orbit", "push", "pull",
-)  # fmt: skip
+MOTIONS: tuple[Motion, ...] = get_args(Motion)
 
 # Phrases a prompt may use to ask for a move; matched case-insensitively, earliest wins.
 KEYWORDS: dict[str, Motion] = {
@@ -82,6 +82,9 @@ FRAMINGS: tuple[tuple[float, float, float], ...] = (
 )
 
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels
+
+
 @dataclass(frozen=True)
 class Window:
     """Visible part of the source: centre and scale, all in 0..1."""
@@ -90,7 +93,7 @@ class Window:
     cy: float = 0.5
     scale: float = 1.0
 
-    def box(self, width: int, height: int) -> tuple[float, float, float, float]:
+    def box(self, width: int, height: int) -> Box:
         """Pixel box `(left, top, right, bottom)` of this window in a `width`×`height` source."""
         half = self.scale / 2
         return (
@@ -263,20 +266,19 @@ def timeline(plans: Sequence[ShotPlan], *, end_frame: bool) -> list[Step]:
     return steps
 
 
-# BT.709 limited range, rows Y Cb Cr over R G B in 0..255.
-_RGB_TO_YUV = np.array(
-    [
-        [0.2126, 0.7152, 0.0722],
-        [-0.2126 / 1.8556, -0.7152 / 1.8556, 0.5],
-        [0.5, -0.7152 / 1.5748, -0.0722 / 1.5748],
-    ],
-    dtype=np.float32,
-) * np.array([[219 / 255], [224 / 255], [224 / 255]], dtype=np.float32)
+# BT.709 limited range: (R, G, B, offset) for each of Y, Cb, Cr, from RGB in 0..255.
+_Y, _C = 219 / 255, 224 / 255
+YUV_MATRIX = (
+    (0.2126 * _Y, 0.7152 * _Y, 0.0722 * _Y, 16.0),
+    (-0.2126 / 1.8556 * _C, -0.7152 / 1.8556 * _C, 0.5 * _C, 128.0),
+    (0.5 * _C, -0.7152 / 1.5748 * _C, -0.0722 / 1.5748 * _C, 128.0),
+)
 
 
 def to_yuv(rgb: np.ndarray) -> np.ndarray:
     """BT.709 limited-range YCbCr of an `(h, w, 3)` RGB array, as float32 `(h, w, 3)`."""
-    return rgb.astype(np.float32) @ _RGB_TO_YUV.T + np.array([16, 128, 128], dtype=np.float32)
+    matrix = np.array(YUV_MATRIX, dtype=np.float32)
+    return rgb.astype(np.float32) @ matrix[:, :3].T + matrix[:, 3]
 
 
 def halve(plane: np.ndarray) -> np.ndarray:
@@ -289,8 +291,8 @@ def halve(plane: np.ndarray) -> np.ndarray:
 class Planes:
     """A cover-cropped source as 8-bit Y, Cb, Cr planes.
 
-    Luma keeps the larger working size (sharp zooms); chroma, which the eye resolves far
-    less, is kept at the output's half size, which makes each frame's chroma cheaper.
+    Luma is kept at the working size (a little larger than the frame, for sharp zooms);
+    chroma, which the eye resolves far less, at half the frame's size, so it costs less.
     """
 
     y: Image.Image
@@ -298,11 +300,14 @@ class Planes:
     v: Image.Image
 
     @classmethod
-    def from_rgb(cls, img: Image.Image, chroma_size: tuple[int, int]) -> Planes:
-        luma = to_yuv(np.asarray(img))[..., 0]
-        chroma = to_yuv(np.asarray(img.resize(chroma_size, Image.Resampling.BOX)))
-        planes = (luma, chroma[..., 1], chroma[..., 2])
-        y, u, v = (Image.fromarray(np.clip(np.rint(p), 0, 255).astype(np.uint8)) for p in planes)
+    def from_rgb(
+        cls, img: Image.Image, box: Box, *, luma: tuple[int, int], chroma: tuple[int, int]
+    ) -> Planes:
+        """Planes of the `box` part of an RGB image, resized to the given plane sizes."""
+        y = img.convert("L", matrix=YUV_MATRIX[0])  # one band is far cheaper to resize than RGB
+        y = y.resize(luma, Image.Resampling.BICUBIC, box=box, reducing_gap=2.0)
+        small = img.resize(chroma, Image.Resampling.BILINEAR, box=box, reducing_gap=2.0)
+        u, v = (small.convert("L", matrix=m) for m in YUV_MATRIX[1:])
         return cls(y, u, v)
 
     def render(self, win: Window, size: tuple[int, int]) -> tuple[Image.Image, ...]:

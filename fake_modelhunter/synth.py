@@ -87,11 +87,12 @@ def _flatten(img: Image.Image) -> Image.Image:
     if img.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in img.info:
         backdrop = Image.new("RGBA", img.size, (*BACKDROP, 255))
         return Image.alpha_composite(backdrop, img.convert("RGBA")).convert("RGB")
-    return img.convert("RGB")
+    return img if img.mode == "RGB" else img.convert("RGB")
 
 
-def _load(data: bytes, size: tuple[int, int], what: str) -> Image.Image:
-    """Decode `data`, upright it, flatten to RGB and cover-crop it to `size`."""
+def _load(data: bytes, frame: tuple[int, int], what: str) -> Planes:
+    """Decode `data`, upright it, flatten it to RGB and cover-crop it into YUV planes."""
+    size = (round(frame[0] * WORK_SCALE / 2) * 2, round(frame[1] * WORK_SCALE / 2) * 2)
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as img:
             upright = img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
@@ -107,7 +108,7 @@ def _load(data: bytes, size: tuple[int, int], what: str) -> Image.Image:
     w, h = size[0] / scale, size[1] / scale
     left, top = (rgb.width - w) / 2, (rgb.height - h) / 2
     box = (left, top, left + w, top + h)
-    return rgb.resize(size, Image.Resampling.BICUBIC, box=box, reducing_gap=2.0)
+    return Planes.from_rgb(rgb, box, luma=size, chroma=(frame[0] // 2, frame[1] // 2))
 
 
 def _even(value: float) -> int:
@@ -242,12 +243,8 @@ def synthesize(req: SynthRequest) -> bytes:
     """
     _validate(req)
     size = SIZES[req.aspect_ratio]
-    work = (round(size[0] * WORK_SCALE / 2) * 2, round(size[1] * WORK_SCALE / 2) * 2)
-    half = (size[0] // 2, size[1] // 2)
-    start = Planes.from_rgb(_load(req.start_image, work, "start image"), half)
-    end = None
-    if req.end_image is not None:
-        end = Planes.from_rgb(_load(req.end_image, work, "end frame"), half)
+    start = _load(req.start_image, size, "start image")
+    end = None if req.end_image is None else _load(req.end_image, size, "end frame")
     total = req.duration * FPS
     shots = [(s.seconds, s.prompt) for s in req.shots]
     plans = plan_shots(
