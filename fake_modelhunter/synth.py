@@ -3,7 +3,7 @@
 The clip is built in BT.709 YUV directly: each frame is a sub-pixel bilinear crop of the
 cover-cropped source planes (camera moves in `_motion`), crossfaded into the end frame when
 one is given, with a "DEMO" badge and optional subtitles blended on top. Frames are rendered
-on a helper thread while x264 encodes, so a 5 s 720p clip takes well under a second.
+on helper threads while x264 encodes, so a 5 s 720p clip takes well under a second.
 """
 
 from __future__ import annotations
@@ -66,16 +66,16 @@ class Shot:
 class SynthRequest:
     """Everything that shapes a demo clip; equal requests give byte-identical clips."""
 
-    start_image: bytes
-    duration: int
+    start_image: bytes  # PNG, JPEG or WebP
+    duration: int  # whole seconds, 3..15
     aspect_ratio: Literal["16:9", "9:16", "1:1"] = "16:9"
-    end_image: bytes | None = None
-    prompt: str = ""
-    shots: tuple[Shot, ...] = ()
-    auto_shots: bool = False
-    sound: bool = False
-    captions: tuple[str, ...] = ()
-    seed: str = ""
+    end_image: bytes | None = None  # the clip travels to it; the last frame is this image
+    prompt: str = ""  # may name a camera move ("zoom in", "pan left", "orbit", ...)
+    shots: tuple[Shot, ...] = ()  # manual multi-shot, hard cuts between (wins over auto_shots)
+    auto_shots: bool = False  # split the clip into 2-3 shots deterministically
+    sound: bool = False  # generated ambience as AAC; without it the MP4 has no audio stream
+    captions: tuple[str, ...] = ()  # subtitles spread over the clip, shown only with sound
+    seed: str = ""  # extra variation input
 
 
 def _flatten(img: Image.Image) -> Image.Image:
@@ -215,7 +215,7 @@ def _view(plane: av.video.plane.VideoPlane) -> np.ndarray:
 
 
 def _prefetched(make: Callable[[int], T], count: int) -> Iterator[T]:
-    """`make(0) … make(count - 1)`, computed a few ahead on a helper thread."""
+    """`make(0) … make(count - 1)`, computed a few ahead on two helper threads."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="synth") as pool:
         pending: deque[Future[T]] = deque(pool.submit(make, i) for i in range(min(PREFETCH, count)))
         for i in range(count):
@@ -225,8 +225,8 @@ def _prefetched(make: Callable[[int], T], count: int) -> Iterator[T]:
 
 
 def _validate(req: SynthRequest) -> None:
-    if not MIN_SECONDS <= req.duration <= MAX_SECONDS:
-        raise SynthError(f"Duration must be {MIN_SECONDS}–{MAX_SECONDS} seconds.")
+    if not (isinstance(req.duration, int) and MIN_SECONDS <= req.duration <= MAX_SECONDS):
+        raise SynthError(f"Duration must be whole seconds, {MIN_SECONDS} to {MAX_SECONDS}.")
     if req.aspect_ratio not in SIZES:
         raise SynthError("Aspect ratio must be 16:9, 9:16 or 1:1.")
     if any(not 0 < s.seconds <= MAX_SECONDS for s in req.shots):

@@ -321,6 +321,7 @@ def test_unreadable_images_raise_synth_error(data: bytes) -> None:
     [
         SynthRequest(b"", 2),
         SynthRequest(b"", 16),
+        SynthRequest(b"", 5.5),  # type: ignore[arg-type]
         SynthRequest(b"", 5, shots=(Shot(0.0),)),
         SynthRequest(b"", 3, aspect_ratio="4:3"),  # type: ignore[arg-type]
     ],
