@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.sidebar import render_sidebar
+from components.sidebar import render_sidebar, render_spend
 from playground.state import active_key, get_jobs, get_session, get_settings
 
 st.set_page_config(page_title="Kling Playground", page_icon="🎬", layout="wide")
@@ -12,7 +12,7 @@ st.set_page_config(page_title="Kling Playground", page_icon="🎬", layout="wide
 settings = get_settings()
 session = get_session()
 _, backend = get_jobs()
-render_sidebar(session, settings, backend.mode, active_key(settings, session))
+spend_slot = render_sidebar(session, settings, backend.mode, active_key(settings, session))
 
 page = st.navigation(
     [
@@ -29,3 +29,4 @@ page = st.navigation(
     ]
 )
 page.run()
+render_spend(spend_slot, session, settings, backend.mode)

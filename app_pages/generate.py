@@ -11,9 +11,9 @@ from components.image_input import render_image_input
 from components.price import current_quote, render_price
 from components.schema_form import render_problems, render_schema_form
 from components.task_card import render_status
-from modelhunter.requests import MODEL_IDS
+from modelhunter.requests import MODEL_IDS, KlingV3Request, KlingV26Request
 from modelhunter.validation import check_request
-from playground.budget import budget_block, needs_confirmation
+from playground.budget import BudgetExceededError, budget_block, needs_confirmation
 from playground.runs import Run
 from playground.state import (
     fill_form_from,
@@ -24,6 +24,7 @@ from playground.state import (
     poll_interval,
 )
 
+CONFIRMING = "confirming_paid_run"
 MODEL_LABELS = {
     "kling-v3": "Kling v3 · per second · 3–15 s",
     "kling-v2-6": "Kling v2.6 · per video · 5 or 10 s",
@@ -51,13 +52,31 @@ def _cancel(run: Run) -> None:
     session.runs[run.run_id] = jobs.cancel(run)
 
 
-def _submit(request) -> None:
-    run = jobs.submit(request, draft.uploads(session.image_bytes))
+def _submit(request: KlingV3Request | KlingV26Request) -> None:
+    budget = session.budget(settings) if backend.mode == "live" else None
+    try:
+        run = jobs.submit(request, draft.uploads(session.image_bytes), budget=budget)
+    except BudgetExceededError as exc:
+        st.error(str(exc), icon=":material/savings:")
+        return
     session.runs[run.run_id] = run
     if run.error:
         st.toast(f"Not submitted: {run.error}", icon=":material/error:")
     else:
         st.toast("Submitted — follow it below.", icon=":material/rocket_launch:")
+
+
+@st.dialog("Confirm a paid run", on_dismiss=lambda: st.session_state.pop(CONFIRMING, None))
+def _confirm_paid_run(request: KlingV3Request | KlingV26Request, price: str) -> None:
+    st.write(f"This run costs **{price}** on your live key.")
+    pay, cancel = st.columns(2)
+    if pay.button("Pay and generate", type="primary", key="confirm_pay"):
+        st.session_state.pop(CONFIRMING, None)
+        _submit(request)
+        st.rerun()
+    if cancel.button("Cancel", key="confirm_cancel"):
+        st.session_state.pop(CONFIRMING, None)
+        st.rerun()
 
 
 st.title("Generate a video")
@@ -111,7 +130,8 @@ with side:
         count = len(problem_list)
         blocked = f"Fix {count} problem{'s' * (count > 1)} first: {problem_list[0].message}"
     elif quote is not None:
-        blocked = budget_block(backend.mode, session.spent(), quote.total, settings.budget_usd)
+        limit = session.budget(settings).limit
+        blocked = budget_block(backend.mode, session.spent(), quote.total, limit)
     confirm = quote is not None and needs_confirmation(
         backend.mode, quote.total, settings.confirm_above_usd
     )
@@ -129,18 +149,12 @@ with side:
     render_problems([p.message for p in unplaced])
     if clicked and request is not None:
         if confirm:
-
-            @st.dialog("Confirm a paid run")
-            def _confirm() -> None:
-                st.write(f"This run costs **{quote.label}** on your live key.")
-                if st.button("Pay and generate", type="primary"):
-                    _submit(request)
-                    st.rerun()
-
-            _confirm()
+            st.session_state[CONFIRMING] = True  # the dialog stays open across reruns
         else:
             with st.spinner("Uploading images and submitting…"):
                 _submit(request)
+    if st.session_state.get(CONFIRMING) and request is not None and quote is not None:
+        _confirm_paid_run(request, quote.label)
 
     @st.fragment(run_every=poll_interval(session, backend.fake is not None))
     def live_runs() -> None:

@@ -8,7 +8,7 @@ from components.safe import md_escape
 from modelhunter.errors import ApiError, advice
 from modelhunter.pricing import format_usd
 from modelhunter.requests import MODEL_IDS
-from modelhunter.responses import TaskStatus
+from modelhunter.responses import TaskPage, TaskStatus
 from playground.history import HistoryFilters, fetch_page, recover
 from playground.state import get_jobs, get_session
 
@@ -43,40 +43,47 @@ try:
     page = fetch_page(jobs, filters, cursors[-1])
 except ApiError as exc:
     st.error(md_escape(advice(exc)), icon=":material/wifi_off:")
-    st.stop()
+    page = None
 
-known = {r.task_id for r in session.runs.values() if r.task_id}
-total = page.pagination.total
-st.caption(
-    f"Page {len(cursors)}"
-    + (f" · {total} tasks in all" if total is not None else "")
-    + " · ✓ = in your gallery"
-)
-if not page.data:
-    st.info("No tasks match these filters.")
-for task in page.data:
-    row = st.columns([3, 1.3, 1.3, 2, 1, 1.4])
-    row[0].text(task.id)
-    row[1].write(task.status.value)
-    row[2].write(task.model)
-    row[3].write(task.created_at.astimezone().strftime("%d %b %Y %H:%M"))
-    row[4].write(format_usd(task.cost) if task.cost is not None else "—")
-    if task.id in known:
-        row[5].write("✓ in gallery")
-    elif row[5].button("Recover", key=f"recover|{task.id}", icon=":material/download:"):
-        try:
-            run = recover(jobs, task)
-        except ApiError as exc:
-            st.error(md_escape(advice(exc)))
-        else:
-            session.runs[run.run_id] = run
-            st.toast(f"{task.id} is in the gallery.", icon=":material/check:")
-            st.rerun()
 
-nav = st.columns([1, 1, 6])
-if len(cursors) > 1 and nav[0].button("Newer", icon=":material/arrow_back:"):
-    cursors.pop()
-    st.rerun()
-if page.pagination.has_more and nav[1].button("Older", icon=":material/arrow_forward:"):
-    cursors.append(page.pagination.cursor)
-    st.rerun()
+def show(page: TaskPage) -> None:
+    """The page of tasks with gallery marks, recover buttons and paging."""
+    known = {r.task_id for r in session.runs.values() if r.task_id}
+    total = page.pagination.total
+    st.caption(
+        f"Page {len(cursors)}"
+        + (f" · {total} tasks in all" if total is not None else "")
+        + " · ✓ = in your gallery"
+    )
+    if not page.data:
+        st.info("No tasks match these filters.")
+    for task in page.data:
+        row = st.columns([3, 1.3, 1.3, 2, 1, 1.4])
+        row[0].text(task.id)
+        row[1].write(task.status.value)
+        row[2].text(task.model)
+        row[3].write(task.created_at.astimezone().strftime("%d %b %Y %H:%M"))
+        row[4].write(format_usd(task.cost) if task.cost is not None else "—")
+        if task.id in known:
+            row[5].write("✓ in gallery")
+        elif row[5].button("Recover", key=f"recover|{task.id}", icon=":material/download:"):
+            try:
+                run = recover(jobs, task)
+            except ApiError as exc:
+                st.error(md_escape(advice(exc)))
+            else:
+                session.runs[run.run_id] = run
+                st.toast(f"{task.id} is in the gallery.", icon=":material/check:")
+                st.rerun()
+
+    nav = st.columns([1, 1, 6])
+    if len(cursors) > 1 and nav[0].button("Newer", icon=":material/arrow_back:"):
+        cursors.pop()
+        st.rerun()
+    if page.pagination.has_more and nav[1].button("Older", icon=":material/arrow_forward:"):
+        cursors.append(page.pagination.cursor)
+        st.rerun()
+
+
+if page is not None:
+    show(page)

@@ -8,13 +8,14 @@ picked in this session, and a key typed into the sidebar (memory only, never wri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import streamlit as st
 
 from playground.backend import Backend, connect
+from playground.budget import Budget, committed
 from playground.draft import Draft
 from playground.jobs import Jobs
 from playground.runs import Run
@@ -49,6 +50,8 @@ class Session:
     scope: str | None = None
     notice: str | None = None
     form_generation: int = 0
+    started_at: datetime | None = None  # the budget counts runs from here
+    budget_usd: Decimal | None = None  # set in the sidebar (Live mode)
 
     def gallery(self) -> list[Run]:
         """Runs newest first."""
@@ -68,23 +71,17 @@ class Session:
             del self.image_bytes[oldest]
 
     def spent(self) -> Decimal:
-        """Money committed by this scope's runs: the API's cost when known, else our price."""
-        total = Decimal(0)
-        for run in self.runs.values():
-            if run.phase in ("rejected", "not_sent"):
-                continue
-            total += run.cost if run.cost is not None else run.price
-        return total
-
-    def spent_since(self, since: datetime) -> Decimal:
+        """Money this session's runs committed (the budget meter; see `budget.committed`)."""
+        since = self.started_at
         return sum(
-            (
-                (r.cost if r.cost is not None else r.price)
-                for r in self.runs.values()
-                if r.created_at >= since and r.phase not in ("rejected", "not_sent")
-            ),
+            (committed(r) for r in self.runs.values() if since is None or r.created_at >= since),
             Decimal(0),
         )
+
+    def budget(self, settings: Settings) -> Budget:
+        """The session's budget: the sidebar's amount, else the configured one."""
+        limit = self.budget_usd if self.budget_usd is not None else settings.budget_usd
+        return Budget(limit=limit, since=self.started_at or datetime.min.replace(tzinfo=UTC))
 
 
 def _secrets() -> dict[str, Any]:
@@ -129,6 +126,7 @@ def get_jobs() -> tuple[Jobs, Backend]:
         st.session_state[_JOBS] = cached
         session.runs = {r.run_id: r for r in store.runs()}
         session.scope = scope
+        session.started_at = jobs.now()
     return cached[1], cached[2]
 
 
