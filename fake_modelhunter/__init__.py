@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from fake_modelhunter.asgi import serve
 from fake_modelhunter.auth import KEY_PATTERN, KeyState
 from fake_modelhunter.clock import Clock, ManualClock, RealClock
 from fake_modelhunter.faults import Fault, FaultPlan
@@ -33,3 +32,12 @@ __all__ = [
     "Timing",
     "serve",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # `serve` pulls in uvicorn; the in-process Demo mode never needs it, so load it on demand.
+    if name == "serve":
+        from fake_modelhunter.asgi import serve
+
+        return serve
+    raise AttributeError(f"module 'fake_modelhunter' has no attribute {name!r}")

@@ -20,8 +20,6 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import av
-import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
 from modelhunter.requests import KlingV3Request, KlingV26Request
@@ -45,6 +43,9 @@ PLACEHOLDER_SIDE = 960
 @functools.cache
 def tiny_mp4() -> bytes:
     """A valid 1 s, 64×64 H.264 MP4 (made once per process) served when synthesis is off."""
+    import av  # heavy imports only when a clip is made: keeps the app's cold start short
+    import numpy as np
+
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=8)

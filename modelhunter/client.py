@@ -14,6 +14,7 @@ presigned upload URL or result downloads, never in a URL, message or repr.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -92,6 +93,12 @@ _KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")
 _KEY_PREFIX = re.compile(r"^(river_[a-z]+_)")
 
 M = TypeVar("M", bound=BaseModel)
+
+
+@functools.cache
+def _envelope(model: type[BaseModel]) -> type[Envelope[Any]]:
+    """`Envelope[model]`, built once: pydantic re-creates parametrized classes after GC."""
+    return Envelope[model]  # type: ignore[valid-type]
 
 
 def mask_key(api_key: str) -> str:
@@ -256,7 +263,7 @@ class Client:
             raise invalid_response(response, secrets=(self._api_key,)) from exc
         try:
             if enveloped:
-                return Envelope[model].model_validate(payload).data  # type: ignore[valid-type]
+                return _envelope(model).model_validate(payload).data
             return model.model_validate(payload)
         except ValidationError as exc:
             first = exc.errors()[0]

@@ -7,6 +7,8 @@ picked in this session, and a key typed into the sidebar (memory only, never wri
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -92,8 +94,15 @@ def _secrets() -> dict[str, Any]:
 
 
 def get_settings() -> Settings:
-    """Settings from env vars and `.streamlit/secrets.toml` (read on every run: cheap)."""
-    return Settings.load(_secrets())
+    """Settings from env vars and `.streamlit/secrets.toml`, rebuilt only when they change."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MODELHUNTER_")))
+    return _settings(env, tuple(sorted(_secrets().items())))
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(env: tuple[tuple[str, str], ...], secrets: tuple[tuple[str, Any], ...]) -> Settings:
+    del env  # part of the cache key only: Settings reads the environment itself
+    return Settings.load(dict(secrets))
 
 
 def get_session() -> Session:
