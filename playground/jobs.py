@@ -178,12 +178,12 @@ class Jobs:
             run.request = parse_request(body)
         except ValidationError as exc:  # e.g. the metadata has no room left for client_ref
             problem = explain(exc, run.model)[0]
-            return self._reject(
-                run,
-                "VALIDATION_ERROR",
-                problem.message,
-                "Remove a metadata entry: the playground adds one (client_ref) to every run.",
+            hint = (
+                "Remove a metadata entry: the playground adds one (client_ref) to every run."
+                if problem.path[:1] == ("metadata",)
+                else "Change the settings named above and submit again."
             )
+            return self._reject(run, "VALIDATION_ERROR", problem.message, hint)
         self.store.save(run)  # before the POST: the run is known even if we crash now
         try:
             ack = self.client.submit(run.request)
