@@ -102,7 +102,9 @@ def _load(data: bytes, frame: tuple[int, int], what: str) -> Planes:
             rgb = _flatten(ImageOps.exif_transpose(img))
     except SynthError:
         raise
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise SynthError(f"The {what} is too large to process safely.") from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise SynthError(f"The {what} could not be read; use a PNG, JPEG or WebP file.") from exc
     scale = max(size[0] / rgb.width, size[1] / rgb.height)
     w, h = size[0] / scale, size[1] / scale
