@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from components.gallery import render_gallery
+from playground.posters import poster_for
 from playground.runs import Run
 from playground.state import fill_form_from, get_jobs, get_session, poll, poll_interval
 
+SELECTED = "gallery_selected"
 session = get_session()
 jobs, backend = get_jobs()
 
@@ -32,16 +34,32 @@ done = sum(1 for r in runs if r.video_file)
 st.caption(f"{len(runs)} runs · {done} videos · kept on this machine across refreshes and restarts")
 
 
+def _open(run: Run) -> None:
+    st.session_state[SELECTED] = run.run_id
+
+
+def _selected(runs: list[Run]) -> Run | None:
+    chosen = st.session_state.get(SELECTED)
+    by_id = {r.run_id: r for r in runs}
+    if chosen in by_id:
+        return by_id[chosen]
+    return next((r for r in runs if r.video_file), runs[0] if runs else None)
+
+
 @st.fragment(run_every=poll_interval(session, backend.fake is not None))
 def grid() -> None:
     finished = poll(jobs, session)
     if jobs.last_error:
         st.warning(jobs.last_error, icon=":material/wifi_off:")
     now = jobs.now() if backend.fake else datetime.now(UTC)
+    runs = session.gallery()
     render_gallery(
-        session.gallery(),
+        runs,
         jobs.store.video_path,
+        poster_for,
         now,
+        selected=_selected(runs),
+        on_open=_open,
         on_rerun=_rerun_with,
         on_cancel=_cancel,
         charged=backend.mode == "live",

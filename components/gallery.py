@@ -13,7 +13,7 @@ from components.task_card import STATUS_LABELS, render_status
 from modelhunter.pricing import format_usd
 from playground.runs import Run
 
-__all__ = ["render_gallery", "render_result_card"]
+__all__ = ["render_gallery", "render_result_card", "render_tile"]
 
 RunAction = Callable[[Run], None]
 
@@ -98,22 +98,60 @@ def render_result_card(
                 st.json(run.request.wire(), expanded=True)
 
 
+def render_tile(
+    run: Run, poster: Path | None, now: datetime, *, selected: bool, on_open: RunAction
+) -> None:
+    """A compact grid entry: poster frame (or status), title, one line of facts, Open."""
+    with st.container(border=True, key=f"tile_{run.run_id}"):
+        if poster is not None:
+            st.image(str(poster), width="stretch")
+        else:
+            render_status(run, now, on_cancel=None)
+        title = run.prompt or ("(no prompt)" if run.request else f"Task {run.task_id}")
+        st.markdown(f"**{md_escape(title[:60])}{'…' if len(title) > 60 else ''}**")
+        st.caption(" · ".join([*_facts(run)[:2], STATUS_LABELS.get(run.status, run.status)]))
+        st.button(
+            "Showing" if selected else "Open",
+            key=f"open|{run.run_id}",
+            icon=":material/play_circle:",
+            disabled=selected,
+            on_click=on_open,
+            args=(run,),
+        )
+
+
 def render_gallery(
     runs: list[Run],
     video_path: Callable[[Run], Path | None],
+    poster: Callable[[Path], Path | None],
     now: datetime,
     *,
+    selected: Run | None,
+    on_open: RunAction,
     on_rerun: RunAction,
     on_cancel: RunAction | None,
     charged: bool = True,
-    columns: int = 3,
+    columns: int = 4,
     page_size: int = 12,
     key: str = "gallery",
 ) -> None:
-    """A grid of runs, newest first; only one page of videos is loaded at a time."""
+    """The selected result in full (player, download, settings), then a grid of posters.
+
+    Only the selected result loads its video: the grid shows small poster frames, so a
+    gallery of hundreds of clips costs about as much to draw as one.
+    """
     if not runs:
         st.info("No results yet. Generate a video and it will appear here.")
         return
+    if selected is not None:
+        render_result_card(
+            selected,
+            video_path(selected),
+            now,
+            on_rerun=on_rerun,
+            on_cancel=on_cancel,
+            charged=charged,
+        )
     pages = max(1, -(-len(runs) // page_size))
     page = 1
     if pages > 1:
@@ -122,15 +160,14 @@ def render_gallery(
                 f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"{key}|page"
             )
         )
-    shown = runs[(page - 1) * page_size : page * page_size]
     grid = st.columns(columns)
-    for n, run in enumerate(shown):
+    for n, run in enumerate(runs[(page - 1) * page_size : page * page_size]):
+        video = video_path(run)
         with grid[n % columns]:
-            render_result_card(
+            render_tile(
                 run,
-                video_path(run),
+                poster(video) if video is not None and video.exists() else None,
                 now,
-                on_rerun=on_rerun,
-                on_cancel=on_cancel,
-                charged=charged,
+                selected=selected is not None and run.run_id == selected.run_id,
+                on_open=on_open,
             )

@@ -50,14 +50,14 @@ def render_status(run: Run, now: datetime, *, on_cancel: Callable[[Run], None] |
     if run.status == "cancelled":
         st.info(label, icon=":material/cancel:")
         return
+    if run.video_error:
+        st.warning(md_escape(run.video_error), icon=":material/cloud_off:")
     if not run.active:
         return
     elapsed, eta = elapsed_and_eta(run, now)
     progress = int((run.task.progress or 0) if run.task else 0)
     eta_text = f" · about {eta:.0f} s left" if eta is not None else ""
     st.progress(progress / 100, text=f"{label} · {progress}% · {elapsed:.0f} s{eta_text}")
-    if run.video_error:
-        st.warning(md_escape(run.video_error))
     if on_cancel and run.task and not run.task.is_terminal:
         st.button(
             "Cancel",

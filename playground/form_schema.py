@@ -8,6 +8,7 @@ built from the form's values.
 
 from __future__ import annotations
 
+import math
 import types
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -187,6 +188,8 @@ def coerce(spec: FieldSpec, value: Any, values: Values) -> Any:
         if isinstance(value, int) and all(isinstance(o, int) for o in options):
             return min(options, key=lambda o: (abs(o - value), o))
         return spec.default if spec.default in options else options[0]
+    if isinstance(value, float) and math.isnan(value):
+        return spec.default
     if spec.kind in ("slider", "number") and isinstance(value, int | float):
         low = spec.minimum if spec.minimum is not None else value
         high = spec.maximum if spec.maximum is not None else value
@@ -228,7 +231,11 @@ def build_body(model_id: str, values: Values, images: dict[str, str]) -> dict[st
     for spec in _FIELDS[model_id]:
         value: Any = images.get(spec.name) if spec.kind == "image" else scoped[spec.path]
         if spec.kind == "list" and isinstance(value, list):
-            value = [_clean_item(spec, dict(v), n) for n, v in enumerate(value, start=1)]
+            # a non-object item is passed on as is: validation explains what is wrong with it
+            value = [
+                _clean_item(spec, v, n) if isinstance(v, dict) else v
+                for n, v in enumerate(value, start=1)
+            ]
         if _is_empty(value) or unavailable_reason(spec, scoped):
             continue
         target = body

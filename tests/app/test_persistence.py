@@ -65,9 +65,19 @@ def test_the_gallery_survives_and_a_run_in_progress_completes(demo, png, how: st
     second.run()
     second.run()
     assert not second.exception, second.exception
-    assert len(second.get("video")) == 2, "the run in progress completed after the refresh"
-    assert not second.progress
+    assert not second.progress, "the run in progress completed after the refresh"
     assert _downloads(demo) == downloads + 1
+    # The gallery plays the selected result; the grid shows a poster frame per finished run.
+    assert len(second.get("video")) == 1
+    assert len(second.image) == 2
+    runs = second.session_state["kp_session"].runs.values()
+    fog = next(r.run_id for r in runs if r.prompt == "fog rolling in")
+    gulls = next(r.run_id for r in runs if r.prompt == "gulls over the harbour")
+    assert second.button(key=f"open|{fog}").disabled, "the newest clip is the one shown"
+    second.button(key=f"open|{gulls}").click().run()
+    assert not second.exception, second.exception
+    assert len(second.get("video")) == 1
+    assert second.button(key=f"open|{gulls}").disabled, "now the gulls clip plays"
 
 
 def at_rest(at: AppTest) -> bool:
