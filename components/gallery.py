@@ -108,8 +108,9 @@ def render_tile(
         else:
             render_status(run, now, on_cancel=None)
         title = run.prompt or ("(no prompt)" if run.request else f"Task {run.task_id}")
-        st.markdown(f"**{md_escape(title[:60])}{'…' if len(title) > 60 else ''}**")
-        st.caption(" · ".join([*_facts(run)[:2], STATUS_LABELS.get(run.status, run.status)]))
+        facts = " · ".join([*_facts(run)[:2], STATUS_LABELS.get(run.status, run.status)])
+        short = f"{md_escape(title[:60])}{'…' if len(title) > 60 else ''}"
+        st.markdown(f"**{short}**  \n:gray[{md_escape(facts)}]")
         st.button(
             "Showing" if selected else "Open",
             key=f"open|{run.run_id}",
@@ -132,7 +133,7 @@ def render_gallery(
     on_cancel: RunAction | None,
     charged: bool = True,
     columns: int = 4,
-    page_size: int = 12,
+    page_size: int = 8,
     key: str = "gallery",
 ) -> None:
     """The selected result in full (player, download, settings), then a grid of posters.

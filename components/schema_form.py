@@ -126,29 +126,31 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
     st.markdown(f"**{spec.title}**", help=spec.help)
     shown = [f for f in spec.item_fields if f.name != spec.auto_index]
     for n, item in enumerate(items):
-        with st.container(border=True):
-            cols = st.columns([*(3 if f.kind in ("text", "textarea") else 1 for f in shown), 0.5])
-            for col, sub in zip(cols, shown, strict=False):
-                with col:
-                    _widget(
-                        sub,
-                        item.get(sub.name, sub.default),
-                        f"{base}.{n}.{sub.name}#{gen}",
-                        draft,
-                        list(sub.options),
-                        item=n,
-                        parent=spec,
-                    )
-            with cols[-1]:
-                st.button(
-                    "✕",
-                    key=f"{base}.{n}#remove#{gen}",
-                    help=f"Remove {spec.title.lower()} {n + 1}",
-                    on_click=_remove_item,
-                    args=(draft, spec.path, n, gen_key),
+        cols = st.columns(
+            [*(3 if f.kind in ("text", "textarea") else 1 for f in shown), 0.5],
+            vertical_alignment="bottom",
+        )
+        for col, sub in zip(cols, shown, strict=False):
+            with col:
+                _widget(
+                    sub,
+                    item.get(sub.name, sub.default),
+                    f"{base}.{n}.{sub.name}#{gen}",
+                    draft,
+                    list(sub.options),
+                    item=n,
+                    parent=spec,
                 )
-            for sub in spec.item_fields:
-                render_problems(_problems_under(problems, f"{spec.path}.{n}.{sub.name}"))
+        with cols[-1]:
+            st.button(
+                "✕",
+                key=f"{base}.{n}#remove#{gen}",
+                help=f"Remove {spec.title.lower()} {n + 1}",
+                on_click=_remove_item,
+                args=(draft, spec.path, n, gen_key),
+            )
+        for sub in spec.item_fields:
+            render_problems(_problems_under(problems, f"{spec.path}.{n}.{sub.name}"))
     full = spec.max_items is not None and len(items) >= spec.max_items
     st.button(
         f"Add {spec.title.lower().rstrip('s')}",

@@ -131,6 +131,10 @@ def _spec(name: str, info: FieldInfo, prefix: str) -> FieldSpec:
 
 def form_fields(model_id: str) -> list[FieldSpec]:
     """The fields of a model's request, `input.*` flattened, in declaration order."""
+    return list(_FIELDS[model_id]) if model_id in _FIELDS else _read_fields(model_id)
+
+
+def _read_fields(model_id: str) -> list[FieldSpec]:
     cls = request_class(model_id)
     specs: list[FieldSpec] = []
     for name, info in cls.model_fields.items():
@@ -247,4 +251,5 @@ def build_body(model_id: str, values: Values, images: dict[str, str]) -> dict[st
     return body
 
 
-_FIELDS: dict[str, list[FieldSpec]] = {m: form_fields(m) for m in ("kling-v3", "kling-v2-6")}
+# The schema is fixed at import time: read it once, not on every rerun.
+_FIELDS: dict[str, list[FieldSpec]] = {m: _read_fields(m) for m in ("kling-v3", "kling-v2-6")}
