@@ -125,15 +125,19 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
     gen = st.session_state.setdefault(gen_key, 0)
     st.markdown(f"**{spec.title}**", help=spec.help)
     shown = [f for f in spec.item_fields if f.name != spec.auto_index]
+    singular = spec.title.rstrip("s")
     for n, item in enumerate(items):
         cols = st.columns(
             [*(3 if f.kind in ("text", "textarea") else 1 for f in shown), 0.5],
             vertical_alignment="bottom",
         )
-        for col, sub in zip(cols, shown, strict=False):
+        for position, (col, sub) in enumerate(zip(cols, shown, strict=False)):
             with col:
                 _widget(
-                    sub,
+                    # the row's first field names the item: "Shot 2", "Voice 1"
+                    sub.model_copy(update={"title": f"{singular} {n + 1}"})
+                    if position == 0
+                    else sub,
                     item.get(sub.name, sub.default),
                     f"{base}.{n}.{sub.name}#{gen}",
                     draft,
@@ -149,11 +153,13 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
                 on_click=_remove_item,
                 args=(draft, spec.path, n, gen_key),
             )
-        for sub in spec.item_fields:
-            render_problems(_problems_under(problems, f"{spec.path}.{n}.{sub.name}"))
+        if any(v not in (None, "") for k, v in item.items() if k != spec.auto_index):
+            # a row just added and still empty is not scolded; Submit says what is missing
+            for sub in spec.item_fields:
+                render_problems(_problems_under(problems, f"{spec.path}.{n}.{sub.name}"))
     full = spec.max_items is not None and len(items) >= spec.max_items
     st.button(
-        f"Add {spec.title.lower().rstrip('s')}",
+        f"Add {singular.lower()}",
         key=f"{base}#add#{gen}",
         icon=":material/add:",
         disabled=full,

@@ -163,3 +163,38 @@ def test_failed_generation_shows_the_reason_and_what_to_do(demo, png) -> None:
     errors = " ".join(e.value for e in at.error)
     assert "Failed" in errors
     assert at.caption, "advice is shown under the error"
+
+
+def test_shots_are_added_up_to_the_limit_removed_and_checked(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    _choose(at, "Multi-shot", "true")
+    add = next(b for b in at.button if b.label == "Add shot")
+    for _ in range(6):
+        add.click().run()
+        add = next(b for b in at.button if b.label == "Add shot")
+    assert add.disabled, "a 7th shot is not offered"
+    assert any("maximum: 6 shots" in c.value for c in at.caption)
+    labels = [t.label for t in at.text_input]
+    assert [f"Shot {n}" for n in range(1, 7)] == [x for x in labels if x.startswith("Shot ")]
+
+    shots = [t for t in at.text_input if t.label.startswith("Shot ")]
+    while len(shots) > 2:  # remove from the top: the rest move up and are renumbered
+        next(b for b in at.button if b.label == "✕").click().run()
+        assert not at.exception, at.exception
+        shots = [t for t in at.text_input if t.label.startswith("Shot ")]
+    assert [t.label for t in shots] == ["Shot 1", "Shot 2"]
+    assert not next(b for b in at.button if b.label == "Add shot").disabled
+    shots[0].input("wide shot of the bay").run()
+    next(t for t in at.text_input if t.label == "Shot 2").input("close-up of the boat").run()
+    seconds = [n for n in at.number_input if n.label == "Seconds"]
+    seconds[0].set_value(2).run()
+    seconds = [n for n in at.number_input if n.label == "Seconds"]
+    seconds[1].set_value(2).run()
+    errors = " ".join(e.value for e in at.error)
+    assert "Shot lengths add up to 4 s but the video is 5 s" in errors
+    assert at.button(key="submit").disabled
+    seconds = [n for n in at.number_input if n.label == "Seconds"]
+    seconds[1].set_value(3).run()
+    assert not at.button(key="submit").disabled
+    assert not at.exception
