@@ -145,14 +145,16 @@ def render_gallery(
         st.info("No results yet. Generate a video and it will appear here.")
         return
     if selected is not None:
-        render_result_card(
-            selected,
-            video_path(selected),
-            now,
-            on_rerun=on_rerun,
-            on_cancel=on_cancel,
-            charged=charged,
-        )
+        player, _ = st.columns([3, 2])  # a comfortable size for the player, not full width
+        with player:
+            render_result_card(
+                selected,
+                video_path(selected),
+                now,
+                on_rerun=on_rerun,
+                on_cancel=on_cancel,
+                charged=charged,
+            )
     pages = max(1, -(-len(runs) // page_size))
     page = 1
     if pages > 1:

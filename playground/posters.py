@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from PIL import ImageOps
+
 __all__ = ["poster_for"]
 
 POSTER_WIDTH = 384
@@ -26,8 +28,8 @@ def poster_for(video: Path) -> Path | None:
                 break
     if frame is None:
         return None
-    image = frame.to_image()
-    image.thumbnail((POSTER_WIDTH, POSTER_WIDTH))
+    # every poster has the same shape, so the grid lines up whatever the clips' aspect ratio
+    image = ImageOps.fit(frame.to_image(), (POSTER_WIDTH, POSTER_WIDTH * 9 // 16))
     tmp = poster.with_suffix(".jpg.part")
     image.save(tmp, format="JPEG", quality=80)
     tmp.replace(poster)
