@@ -198,3 +198,23 @@ def test_shots_are_added_up_to_the_limit_removed_and_checked(demo, png) -> None:
     seconds[1].set_value(3).run()
     assert not at.button(key="submit").disabled
     assert not at.exception
+
+
+def test_images_the_api_would_reject_are_refused_before_any_upload(demo) -> None:
+    at = demo.app()
+    gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+    at.file_uploader(key="img|image|0|upload").set_value(("cat.png", gif, "image/png")).run()
+    assert not at.exception, at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "GIF" in errors and ".png" in errors
+    assert at.button(key="submit").disabled
+    assert not any(r.path.startswith("/files") for r in demo.fake.requests), "nothing uploaded"
+
+
+def test_a_private_address_is_refused_as_an_image_url(demo) -> None:
+    at = demo.app()
+    at.text_input(key="img|image|0|url").input("http://127.0.0.1:8080/secret.png").run()
+    assert not at.exception, at.exception
+    errors = " ".join(e.value for e in at.error).lower()
+    assert "private" in errors or "loopback" in errors or "this computer" in errors, errors
+    assert at.button(key="submit").disabled
