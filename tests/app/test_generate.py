@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 
@@ -202,7 +205,9 @@ def test_shots_are_added_up_to_the_limit_removed_and_checked(demo, png) -> None:
 
 def test_images_the_api_would_reject_are_refused_before_any_upload(demo) -> None:
     at = demo.app()
-    gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 300), (200, 30, 30)).save(buffer, format="GIF")
+    gif = buffer.getvalue()  # a real GIF, named .png
     at.file_uploader(key="img|image|0|upload").set_value(("cat.png", gif, "image/png")).run()
     assert not at.exception, at.exception
     errors = " ".join(e.value for e in at.error)
