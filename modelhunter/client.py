@@ -54,9 +54,7 @@ from .retries import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     is_ambiguous_submit_status,
-    parse_retry_after,
-    retry_delay,
-    should_retry,
+    retrying,
 )
 from .transfers import TRANSFER_CHUNK_SIZE, UploadSource, require_http_url
 
@@ -213,30 +211,16 @@ class Client:
         Raises:
             ApiConnectionError: (or ApiTimeoutError) when no reply came, retries spent.
         """
-        attempt = 0
-        while True:
-            try:
-                response = self._http.send(
-                    build(), stream=stream, follow_redirects=follow_redirects
-                )
-            except httpx.TransportError as exc:
-                if retry and should_retry(attempt, self.max_retries, exc=exc):
-                    self._sleep(retry_delay(attempt))
-                    attempt += 1
-                    continue
-                raise self._connection_error(exc) from exc
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry and should_retry(
-                attempt,
-                self.max_retries,
-                status_code=response.status_code,
-                retry_after=retry_after,
-            ):
-                response.close()
-                self._sleep(retry_delay(attempt, retry_after))
-                attempt += 1
-                continue
-            return response
+
+        def once() -> httpx.Response:
+            return self._http.send(build(), stream=stream, follow_redirects=follow_redirects)
+
+        try:
+            if not retry:
+                return once()
+            return retrying(self.max_retries, self._sleep)(once)
+        except httpx.TransportError as exc:
+            raise self._connection_error(exc) from exc
 
     def _api(
         self,

@@ -10,8 +10,10 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
+from tenacity import RetryCallState, Retrying
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -25,6 +27,7 @@ __all__ = [
     "is_retryable_status",
     "parse_retry_after",
     "retry_delay",
+    "retrying",
     "should_retry",
 ]
 
@@ -115,3 +118,47 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
         return None
     return max(0.0, seconds)
+
+
+def _outcome_facts(state: RetryCallState) -> dict[str, Any]:
+    """What `should_retry`/`retry_delay` need to know about the last attempt."""
+    outcome = state.outcome
+    if outcome is None:
+        return {}
+    if outcome.failed:
+        return {"exc": outcome.exception()}
+    response = outcome.result()
+    return {
+        "status_code": response.status_code,
+        "retry_after": parse_retry_after(response.headers.get("Retry-After")),
+    }
+
+
+def _close_before_retry(state: RetryCallState) -> None:
+    outcome = state.outcome
+    if outcome is not None and not outcome.failed:
+        outcome.result().close()
+
+
+def retrying(max_retries: int, sleep: Callable[[float], None]) -> Retrying:
+    """The retry policy for requests that are safe to repeat, as a tenacity `Retrying`.
+
+    The decision and the delay are the small pure functions above (`should_retry`,
+    `retry_delay`), so the policy is tested piece by piece; tenacity runs the loop. The last
+    outcome is returned (a response) or re-raised (a transport error) once retries end.
+    """
+
+    def decide(state: RetryCallState) -> bool:
+        return should_retry(state.attempt_number - 1, max_retries, **_outcome_facts(state))
+
+    def wait(state: RetryCallState) -> float:
+        facts = _outcome_facts(state)
+        return retry_delay(state.attempt_number - 1, facts.get("retry_after"))
+
+    return Retrying(
+        retry=decide,
+        wait=wait,
+        sleep=sleep,
+        before_sleep=_close_before_retry,
+        reraise=True,
+    )
