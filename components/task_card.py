@@ -24,6 +24,7 @@ STATUS_LABELS = {
     "failed": "Failed",
     "cancelled": "Cancelled",
     "expired": "Done (refreshing the link)",
+    "gone": "No longer known to the API",
 }
 
 

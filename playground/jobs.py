@@ -26,6 +26,7 @@ from modelhunter.errors import (
     ApiConnectionError,
     ApiError,
     ApiStatusError,
+    NotFoundError,
     RateLimitError,
     TransferError,
     advice,
@@ -309,10 +310,29 @@ class Jobs:
                 task = fresh.get(run.task.id) if run.task else None
                 if task is not None:
                     self._apply(run, task)
+                elif self.last_error is None:
+                    self._check_still_known(run)
         for run in runs:
             if run.task and run.task.status == TaskStatus.SUCCEEDED and run.needs_download:
                 self.download(run)
         return runs
+
+    def _check_still_known(self, run: Run) -> None:
+        """A tracked task missing from a refresh: ask for it once; a 404 ends the run."""
+        assert run.task is not None
+        try:
+            self._apply(run, self.client.get_task(run.task.id))
+        except NotFoundError:
+            run.phase = "gone"
+            run.error_code = "TASK_NOT_FOUND"
+            run.error = "ModelHunter no longer knows this task."
+            run.advice = (
+                "If the offline Demo backend restarted, runs that were in progress are gone "
+                "(nothing was charged): use Re-run. With a key, check the History page."
+            )
+            self.store.save(run)
+        except ApiError as exc:
+            self.last_error = advice(exc)
 
     def _sync(self, run: Run) -> Run:
         stored = self.store.get(run.run_id)

@@ -14,7 +14,8 @@ from modelhunter.responses import TERMINAL, Task, TaskStatus
 __all__ = ["InputImage", "Run", "RunPhase"]
 
 # Where a run is on our side; once a task exists its own status takes over.
-RunPhase = Literal["submitting", "unknown", "rejected", "tracking", "not_sent"]
+# `gone`: the API answered 404 for a task we tracked (e.g. the Demo backend restarted).
+RunPhase = Literal["submitting", "unknown", "rejected", "tracking", "not_sent", "gone"]
 
 
 class InputImage(BaseModel):
@@ -52,12 +53,14 @@ class Run(BaseModel):
     @property
     def status(self) -> str:
         """The task's status once known, else our own phase."""
-        return self.task.status.value if self.task else self.phase
+        if self.phase == "gone" or self.task is None:
+            return self.phase
+        return self.task.status.value
 
     @property
     def active(self) -> bool:
         """Still worth polling: submitted and not finished, or finished but not downloaded."""
-        if self.phase in ("rejected", "not_sent"):
+        if self.phase in ("rejected", "not_sent", "gone"):
             return False
         if self.task is None:
             return True

@@ -7,6 +7,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from fake_modelhunter import FakeModelHunter, Timing
+from playground.backend import use_demo_service
 from playground.settings import scope_for
 from playground.store import Store
 
@@ -47,8 +49,9 @@ def test_the_gallery_survives_and_a_run_in_progress_completes(demo, png, how: st
     downloads = _downloads(demo)
 
     if how == "restart":
-        # The server process starts over: cached resources are gone and the store is read
-        # afresh from disk; the API (the offline service) still has its tasks.
+        # The app process starts over: the store is read afresh from disk. The API keeps its
+        # tasks, as the real ModelHunter does (the in-memory Demo backend does not: see
+        # test_demo_backend_restart_ends_runs_in_progress_plainly).
         st.cache_resource.clear()
         stored = Store(demo.data_dir, scope_for(None)).runs()
         assert [r.prompt for r in stored] == ["fog rolling in", "gulls over the harbour"]
@@ -78,6 +81,30 @@ def test_the_gallery_survives_and_a_run_in_progress_completes(demo, png, how: st
     assert not second.exception, second.exception
     assert len(second.get("video")) == 1
     assert second.button(key=f"open|{gulls}").disabled, "now the gulls clip plays"
+
+
+def test_demo_backend_restart_ends_runs_in_progress_plainly(demo, png) -> None:
+    first = demo.app()
+    _submit(first, "gulls over the harbour", png)
+    demo.clock.advance(10)
+    first.run()
+    first.run()
+    _submit(first, "fog rolling in")
+    # The whole app restarts, and with it the in-memory Demo backend: its tasks are gone.
+    fresh = FakeModelHunter(clock=demo.clock, timing=Timing(pending_s=1, queued_s=1, running_s=6))
+    use_demo_service(fresh)
+    try:
+        second = _gallery(demo.app())
+        second.run()
+        assert not second.exception, second.exception
+        errors = " ".join(e.value for e in second.error)
+        assert "No longer known to the API" in errors
+        assert len(second.get("video")) == 1, "the finished clip still plays from the store"
+        polls = len(fresh.requests)
+        second.run()
+        assert len(fresh.requests) == polls, "a run the API forgot is not polled forever"
+    finally:
+        fresh.close()
 
 
 def at_rest(at: AppTest) -> bool:
