@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from components.gallery import render_gallery
+from components.safe import md_escape
 from playground.posters import poster_for
 from playground.runs import Run
 from playground.state import fill_form_from, get_jobs, get_session, poll, poll_interval
@@ -50,7 +51,7 @@ def _selected(runs: list[Run]) -> Run | None:
 def grid() -> None:
     finished = poll(jobs, session)
     if jobs.last_error:
-        st.warning(jobs.last_error, icon=":material/wifi_off:")
+        st.warning(md_escape(jobs.last_error), icon=":material/wifi_off:")
     now = jobs.now() if backend.fake else datetime.now(UTC)
     runs = session.gallery()
     render_gallery(

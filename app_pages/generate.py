@@ -9,6 +9,7 @@ import streamlit as st
 from components.gallery import render_result_card
 from components.image_input import render_image_input
 from components.price import current_quote, render_price
+from components.safe import md_escape
 from components.schema_form import render_problems, render_schema_form
 from components.task_card import render_status
 from modelhunter.requests import MODEL_IDS, KlingV3Request, KlingV26Request
@@ -61,7 +62,7 @@ def _submit(request: KlingV3Request | KlingV26Request) -> None:
         return
     session.runs[run.run_id] = run
     if run.error:
-        st.toast(f"Not submitted: {run.error}", icon=":material/error:")
+        st.toast(f"Not submitted: {md_escape(run.error)}", icon=":material/error:")
     else:
         st.toast("Submitted — follow it below.", icon=":material/rocket_launch:")
 
@@ -144,7 +145,7 @@ with side:
         width="stretch",
     )
     if blocked:
-        st.caption(blocked)
+        st.caption(md_escape(blocked))
     unplaced = [p for p in problem_list if p.key in ("", "model")]
     render_problems([p.message for p in unplaced])
     if clicked and request is not None:
@@ -160,13 +161,13 @@ with side:
     def live_runs() -> None:
         finished = poll(jobs, session)
         if jobs.last_error:
-            st.warning(jobs.last_error, icon=":material/wifi_off:")
+            st.warning(md_escape(jobs.last_error), icon=":material/wifi_off:")
         active = session.active()
         if active:
             st.subheader("In progress")
             for run in active:
                 with st.container(border=True, key=f"active_{run.run_id}"):
-                    st.caption(run.prompt[:80] or "(no prompt)")
+                    st.caption(md_escape(run.prompt[:80]) or "(no prompt)")
                     render_status(run, _now(), on_cancel=_cancel)
         recent = [r for r in session.gallery() if not r.active][:2]
         if recent:

@@ -73,7 +73,7 @@ def show(page: TaskPage) -> None:
                 st.error(md_escape(advice(exc)))
             else:
                 session.runs[run.run_id] = run
-                st.toast(f"{task.id} is in the gallery.", icon=":material/check:")
+                st.toast(f"{md_escape(task.id)} is in the gallery.", icon=":material/check:")
                 st.rerun()
 
     nav = st.columns([1, 1, 6])

@@ -65,7 +65,7 @@ def render_result_card(
             st.video(str(video))
         else:
             render_status(run, now, on_cancel=on_cancel)
-        st.caption(" · ".join(_facts(run)) + f" · {_money(run, charged)}")
+        st.caption(md_escape(" · ".join(_facts(run))) + f" · {_money(run, charged)}")
         finished = run.task.completed_at if run.task else None
         st.caption(
             f"{STATUS_LABELS.get(run.status, run.status)} · created {_when(run.created_at)}"

@@ -7,6 +7,7 @@ from decimal import Decimal
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.safe import md_escape
 from modelhunter.client import mask_key
 from modelhunter.pricing import format_usd
 from playground.settings import KEY_PATTERN, Mode, Settings
@@ -85,7 +86,7 @@ def render_sidebar(
             )
         slot = st.container()
         if session.notice:
-            st.warning(session.notice)
+            st.warning(md_escape(session.notice))
             session.notice = None
     return slot
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -223,3 +224,20 @@ def test_a_private_address_is_refused_as_an_image_url(demo) -> None:
     errors = " ".join(e.value for e in at.error).lower()
     assert "private" in errors or "loopback" in errors or "this computer" in errors, errors
     assert at.button(key="submit").disabled
+
+
+def test_a_hostile_prompt_and_api_message_are_shown_as_text(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    hostile = "[win](https://evil.example) <img src=x onerror=alert(1)> **now**"
+    at.text_area(key="form|kling-v3|input.prompt|0").input(hostile).run()
+    demo.fake.fail_next_task(code="PROVIDER_ERROR", message="[fix it](https://evil.example)")
+    _submit_button(at).click().run()
+    demo.clock.advance(20)
+    at.run()
+    at.run()
+    assert not at.exception, at.exception
+    shown = [m.value for m in (*at.markdown, *at.caption, *at.error)]
+    assert any("\\[win\\](https\\://evil.example)" in text for text in shown)
+    assert all("](https://evil.example)" not in text for text in shown), "no live links"
+    assert not [t for t in shown if re.search(r"(?<!\\)<img", t)], "no raw HTML"
