@@ -16,13 +16,9 @@ SELECTED = "gallery_selected"
 session = get_session()
 jobs, backend = get_jobs()
 
-if st.session_state.pop("goto_generate", False):
-    st.switch_page("app_pages/generate.py")
-
 
 def _rerun_with(run: Run) -> None:
     fill_form_from(session, run, jobs.store)
-    st.session_state["goto_generate"] = True
 
 
 def _cancel(run: Run) -> None:
@@ -49,6 +45,9 @@ def _selected(runs: list[Run]) -> Run | None:
 
 @st.fragment(run_every=poll_interval(session, backend.fake is not None))
 def grid() -> None:
+    if session.form_refilled:  # Re-run was clicked (inside this fragment): go to the form
+        session.form_refilled = False
+        st.switch_page("app_pages/generate.py")
     finished = poll(jobs, session)
     if jobs.last_error:
         st.warning(md_escape(jobs.last_error), icon=":material/wifi_off:")

@@ -80,6 +80,7 @@ def _confirm_paid_run(request: KlingV3Request | KlingV26Request, price: str) -> 
         st.rerun()
 
 
+session.form_refilled = False  # this full run draws the refilled form
 st.title("Generate a video")
 st.caption("Animate an image with Kling. The price is shown before anything is spent.")
 
@@ -159,6 +160,9 @@ with side:
 
     @st.fragment(run_every=poll_interval(session, backend.fake is not None))
     def live_runs() -> None:
+        if session.form_refilled:  # Re-run clicked in this fragment: redraw the whole form
+            session.form_refilled = False
+            st.rerun()
         finished = poll(jobs, session)
         if jobs.last_error:
             st.warning(md_escape(jobs.last_error), icon=":material/wifi_off:")

@@ -53,6 +53,7 @@ class Session:
     notice: str | None = None
     form_generation: int = 0
     started_at: datetime | None = None  # the budget counts runs from here
+    form_refilled: bool = False
     budget_usd: Decimal | None = None  # set in the sidebar (Live mode)
 
     def gallery(self) -> list[Run]:
@@ -170,4 +171,5 @@ def fill_form_from(session: Session, run: Run, store: Store) -> None:
         if image.sha256 and path is not None:
             session.remember_image(image.sha256, path.read_bytes())
     session.form_generation += 1
+    session.form_refilled = True  # the page must redraw the form (a fragment may have clicked)
     st.session_state["model_choice"] = run.model

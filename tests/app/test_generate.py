@@ -241,3 +241,33 @@ def test_a_hostile_prompt_and_api_message_are_shown_as_text(demo, png) -> None:
     assert any("\\[win\\](https\\://evil.example)" in text for text in shown)
     assert all("](https://evil.example)" not in text for text in shown), "no live links"
     assert not [t for t in shown if re.search(r"(?<!\\)<img", t)], "no raw HTML"
+
+
+def test_rerun_from_the_gallery_fills_the_form_with_those_settings(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png, name="harbour.png")
+    at.text_area(key="form|kling-v3|input.prompt|0").input("pan left along the quay").run()
+    at.slider(key="form|kling-v3|input.duration|0").set_value(7).run()
+    _choose(at, "Aspect ratio", "9:16")
+    _submit_button(at).click().run()
+    demo.clock.advance(30)
+    at.run()
+    at.run()
+    # The user moves on: new prompt, other settings, no image.
+    at.text_area(key="form|kling-v3|input.prompt|0").input("something else").run()
+    _choose(at, "Aspect ratio", "1:1")
+    at.button(key="img|image|0|remove").click().run()
+
+    at.switch_page("app_pages/gallery.py").run()
+    run_id = next(iter(at.session_state["kp_session"].runs))
+    at.button(key=f"rerun|{run_id}").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Generate a video", "Re-run opens the form"
+    generation = at.session_state["kp_session"].form_generation
+    prompt = at.text_area(key=f"form|kling-v3|input.prompt|{generation}")
+    assert prompt.value == "pan left along the quay"
+    assert at.slider(key=f"form|kling-v3|input.duration|{generation}").value == 7
+    aspect = next(w for w in at.segmented_control if w.label == "Aspect ratio")
+    assert aspect.value == "9:16"
+    assert any("harbour.png" in c.value for c in at.caption), "the image is back too"
+    assert not at.button(key="submit").disabled
