@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -54,6 +55,11 @@ def _cancel(run: Run) -> None:
 
 
 def _submit(request: KlingV3Request | KlingV26Request) -> None:
+    images = sorted(c.sha256 or c.url or "" for c in draft.images.values())
+    fingerprint = request.model_dump_json() + "".join(images)
+    if session.is_double_click(fingerprint, time.monotonic()):
+        st.toast("Already submitted — it is in progress below.", icon=":material/info:")
+        return
     budget = session.budget(settings) if backend.mode == "live" else None
     try:
         run = jobs.submit(request, draft.uploads(session.image_bytes), budget=budget)

@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 _SESSION = "kp_session"
+_BUDGET_WINDOWS: dict[tuple[str, str], datetime] = {}  # (scope, data dir) -> window start
+DOUBLE_CLICK_S = 3.0
 _JOBS = "kp_jobs"
 MAX_SESSION_IMAGES = 8
 
@@ -54,6 +56,14 @@ class Session:
     form_generation: int = 0
     started_at: datetime | None = None  # the budget counts runs from here
     form_refilled: bool = False
+    last_submit: tuple[str, float] | None = None  # (request fingerprint, monotonic time)
+
+    def is_double_click(self, fingerprint: str, now: float) -> bool:
+        """True when the same request was submitted moments ago (a double click)."""
+        last = self.last_submit
+        self.last_submit = (fingerprint, now)
+        return last is not None and last[0] == fingerprint and now - last[1] < DOUBLE_CLICK_S
+
     budget_usd: Decimal | None = None  # set in the sidebar (Live mode)
 
     def gallery(self) -> list[Run]:
@@ -136,7 +146,9 @@ def get_jobs() -> tuple[Jobs, Backend]:
         st.session_state[_JOBS] = cached
         session.runs = {r.run_id: r for r in store.runs()}
         session.scope = scope
-        session.started_at = jobs.now()
+        # The budget window is shared by every session of this key in this app process, so
+        # a browser refresh (a new session) does not reset the spend meter.
+        session.started_at = _BUDGET_WINDOWS.setdefault((scope, str(settings.data_dir)), jobs.now())
     return cached[1], cached[2]
 
 

@@ -271,3 +271,13 @@ def test_rerun_from_the_gallery_fills_the_form_with_those_settings(demo, png) ->
     assert aspect.value == "9:16"
     assert any("harbour.png" in c.value for c in at.caption), "the image is back too"
     assert not at.button(key="submit").disabled
+
+
+def test_a_double_click_submits_once(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    _submit_button(at).click().run()
+    _submit_button(at).click().run()  # the same request again, moments later
+    assert not at.exception, at.exception
+    assert any("Already submitted" in t.value for t in at.toast)
+    assert demo.fake.task_count() == 1

@@ -114,3 +114,14 @@ def test_sandbox_says_nothing_is_charged_and_has_no_budget(api, monkeypatch, png
     at.button(key="submit").click().run()
     assert api.task_count(SANDBOX) == 1
     assert api.balance(SANDBOX) == api.balance("river_test_" + "x" * 32)
+
+
+def test_a_browser_refresh_does_not_reset_the_budget(api, monkeypatch, png) -> None:
+    at = _app(monkeypatch, LIVE, MODELHUNTER_BUDGET_USD="0.50")
+    _ready(at, png, "first")
+    at.button(key="submit").click().run()
+    refreshed = AppTest.from_file(str(APP), default_timeout=60)  # a new browser session
+    refreshed.run()
+    assert "Spent $0.42 of $0.50" in _sidebar_text(refreshed)
+    _ready(refreshed, png, "second")
+    assert refreshed.button(key="submit").disabled
