@@ -21,6 +21,7 @@ from playground.budget import Budget, committed
 from playground.draft import Draft
 from playground.jobs import Jobs
 from playground.runs import Run
+from playground.schedule import due, next_poll_at
 from playground.settings import Settings, scope_for
 from playground.store import Store
 
@@ -56,6 +57,7 @@ class Session:
     form_generation: int = 0
     started_at: datetime | None = None  # the budget counts runs from here
     form_refilled: bool = False
+    next_poll: dict[str, datetime] = field(default_factory=dict)  # run id -> when due
     last_submit: tuple[str, float] | None = None  # (request fingerprint, monotonic time)
 
     def is_double_click(self, fingerprint: str, now: float) -> bool:
@@ -154,13 +156,14 @@ def get_jobs() -> tuple[Jobs, Backend]:
 
 def poll(jobs: Jobs, session: Session) -> bool:
     """One poll tick for the session's active runs; True when one of them finished."""
-    active = session.active()
-    if not active:
+    now = jobs.now()
+    ready = due(session.active(), session.next_poll, now)
+    if not ready:
         return False
-    before = {r.run_id: r.active for r in active}
-    for run in jobs.refresh(active):
+    for run in jobs.refresh(ready):
         session.runs[run.run_id] = run
-    return any(was and not session.runs[rid].active for rid, was in before.items())
+        session.next_poll[run.run_id] = next_poll_at(run, now)
+    return any(not session.runs[r.run_id].active for r in ready)
 
 
 def poll_interval(session: Session, demo: bool) -> float | None:
