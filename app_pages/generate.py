@@ -16,6 +16,7 @@ from components.task_card import render_status
 from modelhunter.requests import MODEL_IDS, KlingV3Request, KlingV26Request
 from modelhunter.validation import check_request
 from playground.budget import BudgetExceededError, budget_block, needs_confirmation
+from playground.form_schema import form_fields
 from playground.runs import Run
 from playground.state import (
     fill_form_from,
@@ -62,7 +63,9 @@ def _submit(request: KlingV3Request | KlingV26Request) -> None:
         return
     budget = session.budget(settings) if backend.mode == "live" else None
     try:
-        run = jobs.submit(request, draft.uploads(session.image_bytes), budget=budget)
+        # Demo mode cannot fetch URLs: send it the copy we fetched for the preview instead
+        uploads = draft.uploads(session.image_bytes, copy_urls=backend.fake is not None)
+        run = jobs.submit(request, uploads, budget=budget)
     except BudgetExceededError as exc:
         st.error(str(exc), icon=":material/savings:")
         return
@@ -120,7 +123,9 @@ with form:
     render_schema_form(
         draft, problems, key="form", image_widget=image_widget, generation=session.form_generation
     )
-    with st.expander("Advanced"):
+    advanced = {f.path for f in form_fields(draft.model) if f.group == "Advanced"}
+    hidden = sum(1 for p in problem_list if any(p.key.startswith(a) for a in advanced))
+    with st.expander(f"Advanced · {hidden} problem{'s' * (hidden > 1)}" if hidden else "Advanced"):
         render_schema_form(
             draft,
             problems,
@@ -136,7 +141,9 @@ with side:
     blocked = None
     if problem_list:
         count = len(problem_list)
-        blocked = f"Fix {count} problem{'s' * (count > 1)} first: {problem_list[0].message}"
+        listed = " · ".join(p.message for p in problem_list[:3])
+        more = f" (and {count - 3} more)" if count > 3 else ""
+        blocked = f"Fix {count} problem{'s' * (count > 1)} first: {listed}{more}"
     elif quote is not None:
         limit = session.budget(settings).limit
         blocked = budget_block(backend.mode, session.spent(), quote.total, limit)

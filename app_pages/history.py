@@ -52,7 +52,7 @@ def show(page: TaskPage) -> None:
     total = page.pagination.total
     st.caption(
         f"Page {len(cursors)}"
-        + (f" · {total} tasks in all" if total is not None else "")
+        + (f" · {total} task{'s' * (total != 1)} in all" if total is not None else "")
         + " · ✓ = in your gallery"
     )
     if not page.data:

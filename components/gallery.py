@@ -145,7 +145,9 @@ def render_gallery(
         st.info("No results yet. Generate a video and it will appear here.")
         return
     if selected is not None:
-        player, _ = st.columns([3, 2])  # a comfortable size for the player, not full width
+        # a comfortable player size: portrait clips get a narrower column, so they fit the window
+        shape = selected.request.input.aspect_ratio if selected.request else "16:9"
+        player, _ = st.columns({"9:16": [1, 2], "1:1": [2, 3]}.get(shape, [3, 2]))
         with player:
             render_result_card(
                 selected,

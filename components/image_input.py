@@ -70,7 +70,10 @@ def _on_url(session: Session, field: str, wkey: str) -> None:
         # We could not check it (e.g. offline); the API fetches it itself, so let it through.
         session.image_errors[field] = []
         session.draft.images[field] = ImageChoice(kind="url", name=url.rsplit("/", 1)[-1], url=url)
-        st.session_state[f"{wkey}#note"] = f"Not checked: {exc}"
+        st.session_state[f"{wkey}#note"] = (
+            f"Not checked: {exc} ModelHunter fetches the image itself; the offline Demo "
+            "backend cannot, and animates a stand-in picture instead."
+        )
         return
     _accept(session, field, data, url.rsplit("/", 1)[-1] or "image", url)
 

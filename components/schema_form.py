@@ -134,8 +134,8 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
         for position, (col, sub) in enumerate(zip(cols, shown, strict=False)):
             with col:
                 _widget(
-                    # the row's first field names the item: "Shot 2", "Voice 1"
-                    sub.model_copy(update={"title": f"{singular} {n + 1}"})
+                    # the row's first field names the item: "Shot 2 — Shot prompt"
+                    sub.model_copy(update={"title": f"{singular} {n + 1} — {sub.title}"})
                     if position == 0
                     else sub,
                     item.get(sub.name, sub.default),
@@ -149,7 +149,7 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
             st.button(
                 "✕",
                 key=f"{base}.{n}#remove#{gen}",
-                help=f"Remove {spec.title.lower()} {n + 1}",
+                help=f"Remove {singular.lower()} {n + 1}",
                 on_click=_remove_item,
                 args=(draft, spec.path, n, gen_key),
             )

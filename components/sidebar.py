@@ -32,7 +32,10 @@ def _set_key(session: Session) -> None:
     if not typed:
         return
     if not KEY_PATTERN.match(typed):
-        session.notice = "That doesn't look like a ModelHunter key (river_test_… or river_live_…)."
+        session.notice = (
+            "That doesn't look like a ModelHunter key: river_test_ or river_live_ followed by "
+            "32 letters and digits."
+        )
         return
     session.sidebar_key = typed
 

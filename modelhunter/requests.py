@@ -138,7 +138,12 @@ class Element(_Item):
 class Voice(_Item):
     """A voice line spoken in the video (needs sound on)."""
 
-    voice_id: str = Field(min_length=1, max_length=128, title="Voice ID")
+    voice_id: str = Field(
+        min_length=1,
+        max_length=128,
+        title="Voice ID",
+        description="ID of a voice from your ModelHunter voice library, e.g. voice_001.",
+    )
     text: str = Field(min_length=1, max_length=500, title="Line", description="What is said.")
 
 

@@ -50,8 +50,13 @@ class Draft(BaseModel):
         """Values as the chosen model will use them (impossible choices coerced)."""
         return coerced_values(self.model, self.values)
 
-    def uploads(self, image_bytes: dict[str, bytes]) -> dict[str, Upload]:
-        """Local images to upload at submit, for the fields the request uses."""
+    def uploads(
+        self, image_bytes: dict[str, bytes], *, copy_urls: bool = False
+    ) -> dict[str, Upload]:
+        """Local images to upload at submit, for the fields the request uses.
+
+        With `copy_urls`, URL images whose bytes we fetched (for the preview) are uploaded too.
+        """
         body_input = self.body().get("input", {})
         return {
             name: Upload(
@@ -60,7 +65,9 @@ class Draft(BaseModel):
                 data=image_bytes[choice.sha256],
             )
             for name, choice in self.images.items()
-            if choice.kind == "upload" and choice.sha256 in image_bytes and name in body_input
+            if (choice.kind == "upload" or copy_urls)
+            and choice.sha256 in image_bytes
+            and name in body_input
         }
 
     @classmethod

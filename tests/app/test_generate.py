@@ -180,17 +180,18 @@ def test_shots_are_added_up_to_the_limit_removed_and_checked(demo, png) -> None:
     assert add.disabled, "a 7th shot is not offered"
     assert any("maximum: 6 shots" in c.value for c in at.caption)
     labels = [t.label for t in at.text_input]
-    assert [f"Shot {n}" for n in range(1, 7)] == [x for x in labels if x.startswith("Shot ")]
+    named = [x for x in labels if x.startswith("Shot ")]
+    assert [f"Shot {n} — Shot prompt" for n in range(1, 7)] == named
 
     shots = [t for t in at.text_input if t.label.startswith("Shot ")]
     while len(shots) > 2:  # remove from the top: the rest move up and are renumbered
         next(b for b in at.button if b.label == "✕").click().run()
         assert not at.exception, at.exception
         shots = [t for t in at.text_input if t.label.startswith("Shot ")]
-    assert [t.label for t in shots] == ["Shot 1", "Shot 2"]
+    assert [t.label for t in shots] == ["Shot 1 — Shot prompt", "Shot 2 — Shot prompt"]
     assert not next(b for b in at.button if b.label == "Add shot").disabled
     shots[0].input("wide shot of the bay").run()
-    next(t for t in at.text_input if t.label == "Shot 2").input("close-up of the boat").run()
+    next(t for t in at.text_input if t.label.startswith("Shot 2")).input("close-up").run()
     seconds = [n for n in at.number_input if n.label == "Seconds"]
     seconds[0].set_value(2).run()
     seconds = [n for n in at.number_input if n.label == "Seconds"]
