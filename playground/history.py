@@ -61,6 +61,7 @@ def recover(jobs: Jobs, task: Task) -> Run:
         phase="tracking",
     )
     run.task, run.phase = fresh, "tracking"
+    run.error = run.error_code = run.advice = None  # a stale "not sent" no longer applies
     jobs.store.save(run)
     if run.needs_download and fresh.video is not None:
         jobs.download(run)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 from pathlib import Path
 
 from PIL import ImageOps
@@ -30,7 +32,8 @@ def poster_for(video: Path) -> Path | None:
         return None
     # every poster has the same shape, so the grid lines up whatever the clips' aspect ratio
     image = ImageOps.fit(frame.to_image(), (POSTER_WIDTH, POSTER_WIDTH * 9 // 16))
-    tmp = poster.with_suffix(".jpg.part")
-    image.save(tmp, format="JPEG", quality=80)
-    tmp.replace(poster)
+    fd, tmp = tempfile.mkstemp(dir=poster.parent, suffix=".part")  # sessions may race
+    with os.fdopen(fd, "wb") as handle:
+        image.save(handle, format="JPEG", quality=80)
+    os.replace(tmp, poster)
     return poster

@@ -7,7 +7,6 @@ import json
 import struct
 import subprocess
 import sys
-import time
 import tracemalloc
 import warnings
 import zlib
@@ -320,18 +319,15 @@ def test_bombs_are_never_decoded(kind: str) -> None:
     data = BOMBS[kind]()
     tracemalloc.start()
     try:
-        started = time.perf_counter()
         report = inspect_image(data)
         with pytest.raises(ImageRejectedError) as refused:
             make_preview(data)
-        elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert not report.ok
     assert_plain(refused.value.message)
     assert peak < 50 * MB
-    assert elapsed < 1.0
 
 
 def test_bombs_keep_process_memory_bounded(tmp_path: Path) -> None:
@@ -402,21 +398,15 @@ def test_preview_12mp_rotated_6() -> None:
     assert red_at(im, im.width - 10, 10) and not red_at(im, 10, 10)
 
 
-def test_preview_48mp_rotated_8_fast(photo_48mp: Path) -> None:
+def test_preview_48mp_rotated_8(photo_48mp: Path) -> None:
     report = inspect_image(photo_48mp)
     assert report.ok and (report.width, report.height) == (6000, 8000)
-    started = time.perf_counter()
     preview = make_preview(photo_48mp)
-    ours = time.perf_counter() - started
     im = open_jpeg(preview)
     assert im.size == (768, 1024)
     # orientation 8 = rotate 90° counter-clockwise: the stored top-left ends bottom-left
     assert red_at(im, 10, im.height - 10) and not red_at(im, 10, 10)
-    started = time.perf_counter()
-    with Image.open(photo_48mp) as naive:
-        naive.convert("RGB").resize((1024, 768))
-    baseline = time.perf_counter() - started
-    assert ours < baseline / 2  # the bench holds the real ≥3× goal; this guards regressions
+    # speed is measured by bench/bench_images.py, not asserted here (no wall-clock tests)
 
 
 def test_preview_small_and_alpha_images() -> None:

@@ -290,7 +290,6 @@ def test_fault_soak_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None
     assert injected / wire.requests >= 0.2, "the fake alone faults at least 20 % of requests"
     assert wire.cdn_expired >= 20, "downloads met expired result URLs and re-signed them"
     assert driver.restarts >= 8
-    assert elapsed < 60
 
     ambiguous = [runs[ref] for ref in wire.ambiguous_refs if ref in runs]
     found = sum(1 for r in ambiguous if r.task is not None)
