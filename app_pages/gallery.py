@@ -43,12 +43,17 @@ def _selected(runs: list[Run]) -> Run | None:
     return next((r for r in runs if r.video_file), runs[0] if runs else None)
 
 
+# True in a full rerun (the user did something): then every active run is refreshed;
+# the fragment's own timer ticks follow each run's schedule.
+full_run = [True]
+
+
 @st.fragment(run_every=poll_interval(session, backend.fake is not None))
 def grid() -> None:
     if session.form_refilled:  # Re-run was clicked (inside this fragment): go to the form
         session.form_refilled = False
         st.switch_page("app_pages/generate.py")
-    finished = poll(jobs, session)
+    finished = poll(jobs, session, everything=bool(full_run) and full_run.pop())
     if jobs.last_error:
         st.warning(md_escape(jobs.last_error), icon=":material/wifi_off:")
     now = jobs.now() if backend.fake else datetime.now(UTC)

@@ -171,12 +171,16 @@ with side:
     if st.session_state.get(CONFIRMING) and request is not None and quote is not None:
         _confirm_paid_run(request, quote.label)
 
+    # True in a full rerun (the user did something): then every active run is refreshed;
+    # the fragment's own timer ticks follow each run's schedule.
+    full_run = [True]
+
     @st.fragment(run_every=poll_interval(session, backend.fake is not None))
     def live_runs() -> None:
         if session.form_refilled:  # Re-run clicked in this fragment: redraw the whole form
             session.form_refilled = False
             st.rerun()
-        finished = poll(jobs, session)
+        finished = poll(jobs, session, everything=bool(full_run) and full_run.pop())
         if jobs.last_error:
             st.warning(md_escape(jobs.last_error), icon=":material/wifi_off:")
         active = session.active()

@@ -21,7 +21,8 @@ def next_poll_at(run: Run, now: datetime) -> datetime:
     task = run.task
     if task is None or task.is_terminal:
         return now  # reconciling, or finished with a video to fetch: keep going
-    elapsed = max(0.0, (now - task.created_at).total_seconds())
+    # our own clock from our own submit time: no skew against the server's timestamps
+    elapsed = max(0.0, (now - run.created_at).total_seconds())
     delay = smart_delay(elapsed, run.estimated_seconds, task.progress)
     return now + timedelta(seconds=delay)
 

@@ -154,10 +154,15 @@ def get_jobs() -> tuple[Jobs, Backend]:
     return cached[1], cached[2]
 
 
-def poll(jobs: Jobs, session: Session) -> bool:
-    """One poll tick for the session's active runs; True when one of them finished."""
+def poll(jobs: Jobs, session: Session, *, everything: bool = False) -> bool:
+    """One poll tick for the session's active runs; True when one of them finished.
+
+    Timer ticks ask only about runs that are due on their schedule; `everything` (a full
+    rerun: the user did something) brings every active run up to date.
+    """
     now = jobs.now()
-    ready = due(session.active(), session.next_poll, now)
+    active = session.active()
+    ready = active if everything else due(active, session.next_poll, now)
     if not ready:
         return False
     for run in jobs.refresh(ready):
