@@ -15,6 +15,7 @@ from playground.state import get_jobs, get_session
 session = get_session()
 jobs, backend = get_jobs()
 
+COLUMNS = ("Task", "Prompt", "Status", "Model", "Created", "Cost", "")
 st.title("History")
 st.caption("Every Kling task your key has made, as the API lists it. Recover any into the gallery.")
 
@@ -48,7 +49,7 @@ except ApiError as exc:
 
 def show(page: TaskPage) -> None:
     """The page of tasks with gallery marks, recover buttons and paging."""
-    known = {r.task_id for r in session.runs.values() if r.task_id}
+    known = {r.task_id: r for r in session.runs.values() if r.task_id}
     total = page.pagination.total
     st.caption(
         f"Page {len(cursors)}"
@@ -57,16 +58,22 @@ def show(page: TaskPage) -> None:
     )
     if not page.data:
         st.info("No tasks match these filters.")
+        return
+    widths = [2.4, 3, 1.1, 1.1, 1.6, 0.8, 1.4]
+    for col, name in zip(st.columns(widths), COLUMNS, strict=True):
+        col.caption(f"**{name}**")
     for task in page.data:
-        row = st.columns([3, 1.3, 1.3, 2, 1, 1.4])
+        row = st.columns(widths)
         row[0].text(task.id)
-        row[1].write(task.status.value)
-        row[2].text(task.model)
-        row[3].write(task.created_at.astimezone().strftime("%d %b %Y %H:%M"))
-        row[4].write(format_usd(task.cost) if task.cost is not None else "—")
+        # the API does not return prompts: shown for tasks this app made
+        row[1].text((known[task.id].prompt[:60] if task.id in known else "") or "—")
+        row[2].text(task.status.value)
+        row[3].text(task.model)
+        row[4].text(task.created_at.astimezone().strftime("%d %b %Y %H:%M"))
+        row[5].text(format_usd(task.cost) if task.cost is not None else "—")
         if task.id in known:
-            row[5].write("✓ in gallery")
-        elif row[5].button("Recover", key=f"recover|{task.id}", icon=":material/download:"):
+            row[6].text("✓ in gallery")
+        elif row[6].button("Recover", key=f"recover|{task.id}", icon=":material/download:"):
             try:
                 run = recover(jobs, task)
             except ApiError as exc:

@@ -108,7 +108,12 @@ def _widget(
             spec.title, min_value=spec.minimum, max_value=spec.maximum, step=1, **common
         )
     elif spec.kind == "textarea":
-        st.text_area(spec.title, height=110 if parent is None else 80, **common)
+        st.text_area(
+            spec.title,
+            height=110 if parent is None else 80,
+            placeholder=spec.placeholder,
+            **common,
+        )
     elif spec.kind == "keyvalue":
         st.text_area(spec.title, placeholder="project: demo\nshot: opening", height=90, **common)
     else:

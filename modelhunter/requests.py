@@ -170,7 +170,11 @@ class _InputBase(_Item):
         max_length=10_000,
         title="Prompt",
         description="Describe the motion and the scene, e.g. 'slow push in, leaves drifting'.",
-        json_schema_extra=_hints(widget="textarea", warn_max_length=PROMPT_SOFT_LIMIT),
+        json_schema_extra=_hints(
+            widget="textarea",
+            warn_max_length=PROMPT_SOFT_LIMIT,
+            placeholder="e.g. slow push in on the lighthouse, waves rolling, golden hour",
+        ),
     )
     duration: int = Field(default=5, title="Duration (s)", description="Video length in seconds.")
     aspect_ratio: AspectRatio = Field(

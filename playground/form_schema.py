@@ -55,6 +55,7 @@ class FieldSpec(BaseModel):
     max_items: int | None = None
     max_length: int | None = None
     warn_max_length: int | None = None
+    placeholder: str | None = None
     item_fields: tuple[FieldSpec, ...] = ()
     requires: dict[str, list[Any]] = {}
     option_requires: dict[Any, dict[str, list[Any]]] = {}
@@ -109,6 +110,7 @@ def _spec(name: str, info: FieldInfo, prefix: str) -> FieldSpec:
         "maximum": high,
         "max_length": length,
         "warn_max_length": extra.get("warn_max_length"),
+        "placeholder": extra.get("placeholder"),
         "requires": extra.get("requires", {}),
         "option_requires": extra.get("option_requires", {}),
         "auto_index": extra.get("auto_index"),
