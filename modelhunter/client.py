@@ -14,16 +14,14 @@ presigned upload URL or result downloads, never in a URL, message or repr.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
-from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -42,7 +40,6 @@ from .errors import (
 )
 from .responses import (
     Balance,
-    Envelope,
     SubmitAck,
     Task,
     TaskPage,
@@ -57,6 +54,11 @@ from .retries import (
     retrying,
 )
 from .transfers import TRANSFER_CHUNK_SIZE, UploadSource, require_http_url
+from .wire import aware as _aware
+from .wire import envelope as _envelope
+from .wire import iso as _iso
+from .wire import mask_key
+from .wire import segment as _segment
 
 if TYPE_CHECKING:
     from .requests import KlingV3Request, KlingV26Request
@@ -88,39 +90,8 @@ _NOT_SENT = (
     httpx.LocalProtocolError,
 )
 _KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")
-_KEY_PREFIX = re.compile(r"^(river_[a-z]+_)")
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@functools.cache
-def _envelope(model: type[BaseModel]) -> type[Envelope[Any]]:
-    """`Envelope[model]`, built once: pydantic re-creates parametrized classes after GC."""
-    return Envelope[model]  # type: ignore[valid-type]
-
-
-def mask_key(api_key: str) -> str:
-    """A display form of a key that reveals only its environment prefix."""
-    match = _KEY_PREFIX.match(api_key)
-    return f"{match.group(1) if match else ''}****"
-
-
-def _iso(value: datetime | str | None) -> str | None:
-    """ISO-8601 in UTC with a `Z`; naive datetimes are taken as UTC."""
-    if value is None or isinstance(value, str):
-        return value
-    return _aware(value).astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _segment(value: str) -> str:
-    """One URL path segment, so an id can never change the path."""
-    if not value:
-        raise ValueError("An id must not be empty.")
-    return quote(value, safe="")
 
 
 class Client:
