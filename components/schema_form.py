@@ -132,10 +132,8 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
     shown = [f for f in spec.item_fields if f.name != spec.auto_index]
     singular = spec.title.rstrip("s")
     for n, item in enumerate(items):
-        cols = st.columns(
-            [*(3 if f.kind in ("text", "textarea") else 1 for f in shown), 0.5],
-            vertical_alignment="bottom",
-        )
+        weights = [3 if f.kind in ("text", "textarea") else 1 for f in shown]
+        cols = st.columns([*weights, 0.15 * sum(weights)], vertical_alignment="bottom")
         for position, (col, sub) in enumerate(zip(cols, shown, strict=False)):
             with col:
                 _widget(
