@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
 
 import streamlit as st
 
@@ -10,19 +10,17 @@ from components.gallery import render_gallery
 from components.safe import md_escape
 from playground.posters import poster_for
 from playground.runs import Run
-from playground.state import fill_form_from, get_jobs, get_session, poll, poll_interval
+from playground.state import cancel_run, fill_form_from, get_jobs, get_session, poll, poll_interval
 
 SELECTED = "gallery_selected"
 session = get_session()
 jobs, backend = get_jobs()
 
 
-def _rerun_with(run: Run) -> None:
-    fill_form_from(session, run, jobs.store)
-
-
-def _cancel(run: Run) -> None:
-    session.runs[run.run_id] = jobs.cancel(run)
+# Re-run and Cancel buttons call these with the run (jobs.now is the right clock: the
+# offline service's in Demo mode, UTC otherwise).
+_rerun_with = functools.partial(fill_form_from, session, store=jobs.store)
+_cancel = functools.partial(cancel_run, jobs, session)
 
 
 st.title("Gallery")
@@ -56,7 +54,7 @@ def grid() -> None:
     finished = poll(jobs, session, everything=bool(full_run) and full_run.pop())
     if jobs.last_error:
         st.warning(md_escape(jobs.last_error), icon=":material/wifi_off:")
-    now = jobs.now() if backend.fake else datetime.now(UTC)
+    now = jobs.now()
     runs = session.gallery()
     render_gallery(
         runs,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -17,8 +17,8 @@ from modelhunter.requests import MODEL_IDS, KlingV3Request, KlingV26Request
 from modelhunter.validation import check_request
 from playground.budget import BudgetExceededError, budget_block, needs_confirmation
 from playground.form_schema import form_fields
-from playground.runs import Run
 from playground.state import (
+    cancel_run,
     fill_form_from,
     get_jobs,
     get_session,
@@ -39,20 +39,14 @@ jobs, backend = get_jobs()
 draft = session.draft
 
 
-def _now() -> datetime:
-    return jobs.now() if backend.fake else datetime.now(UTC)
-
-
 def _choose_model() -> None:
     draft.model = st.session_state["model_choice"]
 
 
-def _rerun_with(run: Run) -> None:
-    fill_form_from(session, run, jobs.store)
-
-
-def _cancel(run: Run) -> None:
-    session.runs[run.run_id] = jobs.cancel(run)
+# Re-run and Cancel buttons call these with the run (jobs.now is the right clock: the
+# offline service's in Demo mode, UTC otherwise).
+_rerun_with = functools.partial(fill_form_from, session, store=jobs.store)
+_cancel = functools.partial(cancel_run, jobs, session)
 
 
 def _submit(request: KlingV3Request | KlingV26Request) -> None:
@@ -189,7 +183,7 @@ with side:
             for run in active:
                 with st.container(border=True, key=f"active_{run.run_id}"):
                     st.caption(md_escape(run.prompt[:80]) or "(no prompt)")
-                    render_status(run, _now(), on_cancel=_cancel)
+                    render_status(run, jobs.now(), on_cancel=_cancel)
         recent = [r for r in session.gallery() if not r.active][:2]
         if recent:
             st.subheader("Latest results")
@@ -197,7 +191,7 @@ with side:
                 render_result_card(
                     run,
                     jobs.store.video_path(run),
-                    _now(),
+                    jobs.now(),
                     on_rerun=_rerun_with,
                     on_cancel=None,
                     charged=backend.mode == "live",

@@ -28,6 +28,7 @@ from playground.store import Store
 __all__ = [
     "Session",
     "active_key",
+    "cancel_run",
     "fill_form_from",
     "get_jobs",
     "get_session",
@@ -177,6 +178,11 @@ def poll_interval(session: Session, demo: bool) -> float | None:
     if not active:
         return None
     return 1.0 if demo else 2.0
+
+
+def cancel_run(jobs: Jobs, session: Session, run: Run) -> None:
+    """Cancel a run in progress and keep the gallery's copy current."""
+    session.runs[run.run_id] = jobs.cancel(run)
 
 
 def fill_form_from(session: Session, run: Run, store: Store) -> None:
