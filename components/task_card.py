@@ -25,6 +25,7 @@ STATUS_LABELS = {
     "cancelled": "Cancelled",
     "expired": "Done (refreshing the link)",
     "gone": "No longer known to the API",
+    "from_disk": "Video found on disk (details lost)",
 }
 
 

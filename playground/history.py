@@ -47,7 +47,8 @@ def recover(jobs: Jobs, task: Task) -> Run:
     """Bring a task into the gallery: a run of ours if we know it, else a recovered one.
 
     A finished task is re-fetched (that re-signs an expired result URL) and its video
-    downloaded into the store right away.
+    downloaded into the store right away; earlier errors (a "not sent", a video given up
+    on) no longer apply and are cleared.
     """
     known = next((r for r in jobs.store.runs() if r.task_id == task.id), None)
     if known is None and task.client_ref:
@@ -62,6 +63,9 @@ def recover(jobs: Jobs, task: Task) -> Run:
     )
     run.task, run.phase = fresh, "tracking"
     run.error = run.error_code = run.advice = None  # a stale "not sent" no longer applies
+    run.video_error, run.download_attempts = None, 0  # Recover is a fresh start for the video
+    if jobs.store.video_path(run) is None:
+        run.video_file = None  # recorded, but the file is gone: fetch it again
     jobs.store.save(run)
     if run.needs_download and fresh.video is not None:
         jobs.download(run)

@@ -38,7 +38,7 @@ from modelhunter.responses import Task, TaskStatus
 from modelhunter.validation import explain
 from playground.budget import Budget
 from playground.runs import InputImage, Run
-from playground.store import Store
+from playground.store import Store, StoreUnavailable
 
 __all__ = [
     "MAX_DOWNLOAD_ATTEMPTS",
@@ -353,26 +353,32 @@ class Jobs:
         """Fetch the video into the store now (result URLs expire after ~15 minutes).
 
         An expired or refused link is signed afresh (`GET /tasks/{id}`) and tried again.
-        Failures are recorded: `last_error` always, `video_error` once a lasting failure has
-        happened `MAX_DOWNLOAD_ATTEMPTS` times.
+        Failures are recorded in `last_error`. Only lasting API-side failures count (the link
+        is refused even freshly signed, the task has no video): after `MAX_DOWNLOAD_ATTEMPTS`
+        of them the run gets a `video_error`. Trouble on this machine (disk full, read-only,
+        not allowed) and passing network trouble never give up a paid video: the run stays to
+        download and the next poll tries again.
         """
         if run.task is None or self.store.video_path(run) is not None:
             return run
-        run.download_attempts += 1
         try:
             self._download(run)
-        except (ApiError, ValueError, OSError) as exc:
-            if isinstance(exc, ApiError):
-                self.last_error = advice(exc)
-            elif isinstance(exc, OSError):
-                self.last_error = f"The video could not be saved on this machine: {exc}"
-            else:
-                self.last_error = str(exc)
-            lasting = not (isinstance(exc, ApiError) and _transient(exc))
-            if lasting and run.download_attempts >= MAX_DOWNLOAD_ATTEMPTS:
-                run.video_error = f"The video could not be downloaded: {self.last_error}"
+        except (StoreUnavailable, OSError) as exc:
+            self.last_error = f"The video is not saved yet; it will be tried again. {exc}"
+        except (ApiError, ValueError) as exc:
+            self.last_error = advice(exc) if isinstance(exc, ApiError) else str(exc)
+            if not (isinstance(exc, ApiError) and _transient(exc)):
+                run.download_attempts += 1
+                if run.download_attempts >= MAX_DOWNLOAD_ATTEMPTS:
+                    run.video_error = f"The video could not be downloaded: {self.last_error}"
         self.store.save(run)
         return run
+
+    def retry_download(self, run: Run) -> Run:
+        """The user asked: forget earlier download failures and fetch the video now."""
+        run.video_error = None
+        run.download_attempts = 0
+        return self.download(run)
 
     def _download(self, run: Run) -> None:
         assert run.task is not None

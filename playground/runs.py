@@ -15,7 +15,8 @@ __all__ = ["InputImage", "Run", "RunPhase"]
 
 # Where a run is on our side; once a task exists its own status takes over.
 # `gone`: the API answered 404 for a task we tracked (e.g. the Demo backend restarted).
-RunPhase = Literal["submitting", "unknown", "rejected", "tracking", "not_sent", "gone"]
+# `from_disk`: rebuilt from a video file after the database was damaged (task not known).
+RunPhase = Literal["submitting", "unknown", "rejected", "tracking", "not_sent", "gone", "from_disk"]
 
 
 class InputImage(BaseModel):
@@ -60,7 +61,7 @@ class Run(BaseModel):
     @property
     def active(self) -> bool:
         """Still worth polling: submitted and not finished, or finished but not downloaded."""
-        if self.phase in ("rejected", "not_sent", "gone"):
+        if self.phase in ("rejected", "not_sent", "gone", "from_disk"):
             return False
         if self.task is None:
             return True

@@ -4,6 +4,10 @@ Money is reserved here: `reserve()` checks a budget and saves the run in one ste
 lock shared by every `Store` of the same folder in this process and inside an SQLite
 `BEGIN IMMEDIATE` transaction, so neither two sessions nor two processes can both pass the
 check with the last dollar.
+
+Failures of the folder or the database on this machine are raised as `StoreUnavailable`
+(`store_health`); a damaged database found on opening is moved aside and rebuilt instead.
+Folders are 0700 and files 0600 (`disk`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import logging
 import os
 import re
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,9 +28,20 @@ from typing import BinaryIO
 from pydantic import ValidationError
 
 from playground.budget import Budget, BudgetExceededError, committed
+from playground.disk import Disk
 from playground.runs import Run
+from playground.store_health import (
+    Recovery,
+    StoreUnavailable,
+    classify,
+    looks_like_sqlite,
+    move_aside,
+    runs_from_videos,
+    salvage,
+    translated,
+)
 
-__all__ = ["Store"]
+__all__ = ["Store", "StoreUnavailable"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,23 +69,66 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 # them, and a connection kept open spares a WAL checkpoint on every call.
 _registry_lock = threading.Lock()
 _shared: dict[Path, tuple[threading.RLock, sqlite3.Connection]] = {}
+# Damaged databases moved aside in this process: the rows that still read and where the
+# file went, until a Store rebuilds from them; then what was done, for every later Store.
+_pending: dict[Path, tuple[list[str], Path]] = {}
+_recovered: dict[Path, Recovery] = {}
 
 
-def _shared_connection(db: Path) -> tuple[threading.RLock, sqlite3.Connection]:
+def _shared_connection(db: Path, disk: Disk) -> tuple[threading.RLock, sqlite3.Connection]:
     with _registry_lock:
         if db in _shared and not db.exists():  # the folder was deleted: start afresh
             _shared.pop(db)[1].close()
         if db not in _shared:
+            if not _healthy(db):
+                rows = salvage(db)
+                moved = move_aside(db, datetime.now(UTC))
+                _pending[db] = (rows, moved)
+                _recovered.pop(db, None)
+                logger.warning("Damaged run database moved aside to %s", moved.name)
+            disk.make_file(db)  # 0600 before SQLite creates it: -wal and -shm copy its mode
             # Autocommit mode: transactions are explicit (`Store._transaction`), so BEGIN
             # IMMEDIATE really takes the write lock before a budget is read. Used only under
             # its lock, so any thread may use it.
             conn = sqlite3.connect(
                 db, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes
+            except BaseException:
+                conn.close()
+                raise
             _shared[db] = (threading.RLock(), conn)
         return _shared[db]
+
+
+def _healthy(db: Path) -> bool:
+    """False for a file that is not an SQLite database or fails `PRAGMA quick_check`.
+
+    Raises:
+        sqlite3.Error: the file could not be checked for another reason (disk, permission).
+    """
+    if not db.exists():
+        return True
+    if not looks_like_sqlite(db):
+        return False
+    conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S)
+    try:
+        return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+    except sqlite3.DatabaseError as exc:
+        if classify(exc) == "corrupt":
+            return False
+        raise
+    finally:
+        conn.close()
+
+
+def _forget(db: Path) -> None:
+    """Close this process's connection to `db` (the next Store opens and checks it anew)."""
+    with _registry_lock:
+        if db in _shared:
+            _shared.pop(db)[1].close()
 
 
 def _stamp(moment: datetime) -> str:
@@ -90,23 +147,70 @@ class Store:
     file + rename) so a crash never leaves half a video.
     """
 
-    def __init__(self, root: Path, scope: str) -> None:
+    def __init__(self, root: Path, scope: str, *, disk: Disk | None = None) -> None:
+        """Open (creating, tightening or rebuilding as needed) the store of one scope.
+
+        Raises:
+            StoreUnavailable: the folder or database can't be used (full, read-only, not
+                allowed, a file in the way); `recovery` is set when a damaged one was rebuilt.
+        """
+        self.disk = disk or Disk()
         self.dir = Path(root) / scope
         self.videos = self.dir / "videos"
         self.images = self.dir / "images"
-        for folder in (self.dir, self.videos, self.images):
-            folder.mkdir(parents=True, exist_ok=True)
-        self._db = (self.dir / "runs.sqlite3").resolve()
-        self._lock, self._conn = _shared_connection(self._db)
+        self.recovery: Recovery | None = None
+        self._db = (self.dir / "runs.sqlite3").absolute()
+        with translated(self.dir):
+            if not Path(root).exists():
+                self.disk.make_dir(Path(root))
+            for folder in (self.dir, self.videos, self.images):
+                self.disk.make_dir(folder)
+            self._db = self._db.resolve()
+            self._lock, self._conn = _shared_connection(self._db, self.disk)
+            for suffix in ("", "-wal", "-shm"):  # files of older versions were 0644
+                self.disk.tighten(self._db.with_name(self._db.name + suffix))
+            for folder in (self.videos, self.images):
+                self.disk.tighten_files(folder)
         with self._transaction() as db:
             db.execute(_TABLE)
             db.execute(_INDEX)
             self._migrate(db)
+            self._rebuild(db)
+            self._migrate(db)
+            self._rebuild(db)
+
+    def _rebuild(self, db: sqlite3.Connection) -> None:
+        """After a damaged database was moved aside: its readable rows, then every video."""
+        with _registry_lock:  # inside the transaction: one Store rebuilds, later ones see it
+            pending = _pending.pop(self._db, None)
+            self.recovery = _recovered.get(self._db)
+        if pending is None:
+            return
+        rows, moved = pending
+        salvaged = [run for body in rows if (run := self._parse(body)) is not None]
+        for run in salvaged:
+            self._write(db, run)
+        made = runs_from_videos(self.videos, {r.run_id for r in salvaged})
+        for run in made:
+            self._write(db, run)
+        self.recovery = Recovery(moved, len(salvaged), len(made))
+        with _registry_lock:
+            _recovered[self._db] = self.recovery
+
+    def close(self) -> None:
+        """Close this process's connection to the database (as a restart would)."""
+        _forget(self._db)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            yield self._conn
+            try:
+                with translated(self.dir):
+                    yield self._conn
+            except StoreUnavailable as problem:
+                if problem.kind == "corrupt":
+                    _forget(self._db)  # reopening checks the file and rebuilds it
+                raise
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -219,32 +323,34 @@ class Store:
     def writing_video(self, run_id: str) -> Iterator[BinaryIO]:
         """A file to stream a video into; it appears under its name only when complete."""
         name = f"{Path(run_id).name}.mp4"
-        fd, tmp = tempfile.mkstemp(dir=self.videos, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                yield handle
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.videos / name)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        with translated(self.dir):
+            handle, tmp = self.disk.create_temp(self.videos, ".part")
+            try:
+                with handle:
+                    yield handle
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, self.videos / name)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
 
     def put_image(self, data: bytes, suffix: str) -> str:
         """Keep an input image (content-addressed); returns its sha256."""
         digest = hashlib.sha256(data).hexdigest()
         path = self.images / f"{digest}{suffix}"
         if not path.exists():
-            fd, tmp = tempfile.mkstemp(dir=self.images, suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
+            with translated(self.dir):
+                handle, tmp = self.disk.create_temp(self.images, ".part")
+                try:
+                    with handle:
+                        handle.write(data)
+                    os.replace(tmp, path)
+                except BaseException:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(tmp)
+                    raise
         return digest
 
     def image_path(self, sha256: str) -> Path | None:

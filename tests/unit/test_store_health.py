@@ -1,0 +1,196 @@
+"""A damaged database is moved aside and rebuilt; an unusable folder is one plain error."""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import stat
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+
+from fake_modelhunter.videos import tiny_mp4
+from modelhunter.requests import parse_request
+from playground.disk import Disk
+from playground.posters import poster_for
+from playground.runs import Run
+from playground.store import Store, StoreUnavailable
+from playground.store_health import SQLITE_HEADER
+
+T0 = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+PAGE = 4096
+
+
+def _run(run_id: str, **fields: object) -> Run:
+    request = parse_request(
+        {"model": "kling-v3", "input": {"image": "https://example.com/a.png", "prompt": run_id}}
+    )
+    return Run(run_id=run_id, created_at=T0, request=request, price=Decimal("0.42"), **fields)
+
+
+def _store_with_videos(root: Path, rows: int = 1) -> Store:
+    """A closed store (as after a restart): `rows` runs, videos of run_0 and of run_lost."""
+    store = Store(root, "demo")
+    for n in range(rows):
+        store.save(_run(f"run_{n}", phase="tracking", video_file=f"run_{n}.mp4"))
+    for run_id in ("run_0", "run_lost"):  # run_lost: a video whose row is gone
+        with store.writing_video(run_id) as handle:
+            handle.write(tiny_mp4())
+    store.close()
+    return store
+
+
+def _overwrite_page(db: Path, page: int) -> None:
+    with db.open("r+b") as handle:
+        handle.seek((page - 1) * PAGE)
+        handle.write(os.urandom(PAGE))
+
+
+def test_random_bytes_are_moved_aside_and_the_videos_on_disk_come_back(tmp_path) -> None:
+    old = _store_with_videos(tmp_path)
+    garbage = os.urandom(3 * PAGE)
+    assert not garbage.startswith(SQLITE_HEADER)
+    (old.dir / "runs.sqlite3").write_bytes(garbage)
+
+    store = Store(tmp_path, "demo")
+
+    aside = sorted(old.dir.glob("runs.sqlite3.corrupt-*"))
+    assert [p.read_bytes() for p in aside] == [garbage], "kept, not deleted"
+    assert store.recovery is not None and store.recovery.moved_to == aside[0]
+    assert store.recovery.from_videos == 2
+    runs = {r.run_id: r for r in store.runs()}
+    assert set(runs) == {"run_0", "run_lost"}
+    for run in runs.values():
+        assert store.video_path(run) is not None and run.status == "from_disk"
+        assert not run.active, "nothing to poll: the task is not known"
+    assert "History" in store.recovery.message and aside[0].name in store.recovery.message
+    again = Store(tmp_path, "demo")
+    assert again.recovery == store.recovery, "every session is told; nothing rebuilt twice"
+    assert len(again.runs()) == 2
+
+
+@pytest.mark.parametrize("page", ["root", "last"])
+def test_one_damaged_page_is_noticed_and_what_still_reads_is_kept(tmp_path, page) -> None:
+    old = _store_with_videos(tmp_path, rows=300)
+    db = old.dir / "runs.sqlite3"
+    with sqlite3.connect(db) as check:
+        root = check.execute("SELECT rootpage FROM sqlite_schema WHERE name='runs'").fetchone()[0]
+    check.close()
+    pages = db.stat().st_size // PAGE
+    _overwrite_page(db, root if page == "root" else pages)
+
+    store = Store(tmp_path, "demo")
+
+    assert store.recovery is not None
+    aside = [p.name for p in old.dir.glob("runs.sqlite3.corrupt-*")]
+    assert len([n for n in aside if n[-4:] not in ("-wal", "-shm")]) == 1
+    runs = {r.run_id: r for r in store.runs()}
+    assert {"run_0", "run_lost"} <= set(runs), "videos on disk are listed again"
+    assert store.video_path(runs["run_lost"]) is not None
+    if page == "last":  # rows before the damaged page still read, with all they knew
+        assert store.recovery.salvaged > 0 and runs["run_0"].prompt == "run_0"
+    assert store.recovery.salvaged + store.recovery.from_videos == len(runs)
+    with sqlite3.connect(db) as fresh:
+        assert fresh.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+    fresh.close()
+
+
+def test_a_data_dir_that_is_a_file_is_one_plain_error(tmp_path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreUnavailable) as caught:
+        Store(blocker, "demo")
+    problem = caught.value
+    assert problem.kind == "in_the_way"
+    assert problem.data_dir == (blocker / "demo").absolute()
+    assert str(blocker) in str(problem) and "MODELHUNTER_DATA_DIR" in problem.todo
+    assert blocker.read_text() == "not a folder", "nothing of the user's was touched"
+
+
+class _Refusing(Disk):
+    """A disk that says no the way a real one does, from a given moment."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+        self.refusing = False
+
+    def _refuse(self, path: Path) -> None:
+        if self.refusing:
+            raise OSError(self.code, os.strerror(self.code), str(path))
+
+    def make_dir(self, folder: Path) -> None:
+        self._refuse(folder)
+        super().make_dir(folder)
+
+    def create_temp(self, folder: Path, suffix: str) -> tuple[BinaryIO, Path]:
+        self._refuse(folder)
+        return super().create_temp(folder, suffix)
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "words"),
+    [
+        (errno.EACCES, "permission", "not allowed"),
+        (errno.EROFS, "read_only", "read-only"),
+        (errno.ENOSPC, "no_space", "full"),
+        (errno.EDQUOT, "no_space", "full"),
+    ],
+)
+def test_local_failures_say_what_and_what_to_do(tmp_path, code, kind, words) -> None:
+    disk = _Refusing(code)
+    store = Store(tmp_path, "demo", disk=disk)
+    disk.refusing = True
+    for attempt in (
+        lambda: store.put_image(b"image bytes", ".png"),
+        lambda: store.writing_video("run_a").__enter__(),
+        lambda: Store(tmp_path, "other", disk=disk),
+    ):
+        with pytest.raises(StoreUnavailable) as caught:
+            attempt()
+        assert caught.value.kind == kind and words in caught.value.what
+        assert str(tmp_path) in str(caught.value) and "reload the page" in caught.value.todo
+    assert list(store.images.iterdir()) == [] and list(store.videos.iterdir()) == []
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_every_folder_and_file_of_the_store_is_private_whatever_the_umask(tmp_path) -> None:
+    previous = os.umask(0)  # the loosest umask: modes must not depend on it
+    try:
+        store = Store(tmp_path / "data", "demo")
+        store.save(_run("run_a"))
+        with store.writing_video("run_a") as handle:
+            handle.write(tiny_mp4())
+        image = store.image_path(store.put_image(b"\x89PNG image", ".png"))
+        poster = poster_for(store.videos / "run_a.mp4")
+    finally:
+        os.umask(previous)
+    db = store.dir / "runs.sqlite3"
+    folders = [tmp_path / "data", store.dir, store.videos, store.images]
+    files = [db, db.with_name("runs.sqlite3-wal"), db.with_name("runs.sqlite3-shm")]
+    files += [store.videos / "run_a.mp4", image, poster]
+    assert all(p is not None and p.exists() for p in files)
+    assert {str(p): _mode(p) for p in folders} == {str(p): 0o700 for p in folders}
+    assert {str(p): _mode(p) for p in files} == {str(p): 0o600 for p in files}
+
+
+def test_an_older_store_is_tightened_when_it_opens(tmp_path) -> None:
+    folder = tmp_path / "demo"
+    (folder / "videos").mkdir(parents=True)
+    (folder / "images").mkdir()
+    video, image = folder / "videos" / "run_a.mp4", folder / "images" / f"{'a' * 64}.png"
+    video.write_bytes(tiny_mp4())
+    image.write_bytes(b"png")
+    sqlite3.connect(folder / "runs.sqlite3").close()
+    everything = [folder, folder / "videos", folder / "images", video, image]
+    everything.append(folder / "runs.sqlite3")
+    for path in everything:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    Store(tmp_path, "demo")
+    assert [_mode(p) for p in everything] == [0o700] * 3 + [0o600] * 3
