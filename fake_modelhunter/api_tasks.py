@@ -7,19 +7,18 @@ charged. Succeeded tasks report `cost` = the quoted price for both kinds of key.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
-
-from pydantic import ValidationError
 
 from fake_modelhunter.auth import is_live
 from fake_modelhunter.listing import ListQuery, paginate
+from fake_modelhunter.prices import price_of
 from fake_modelhunter.replies import Reply, ServiceError, iso, ok
+from fake_modelhunter.rules import Problem, Refused, read_request
 from fake_modelhunter.state import Incoming, State, json_body
 from fake_modelhunter.tasks import TaskRecord, scripted_failure
+from fake_modelhunter.video_request import VideoRequest
 from fake_modelhunter.videos import placeholder_image, synth_request
-from modelhunter.pricing import NoPriceError, quote
-from modelhunter.requests import MODEL_IDS, KlingV3Request, KlingV26Request, parse_request
-from modelhunter.validation import Problem, explain
 
 __all__ = [
     "balance",
@@ -36,34 +35,29 @@ RESULT_WAIT_S = 5.0
 
 def validation_error(problems: list[Problem]) -> ServiceError:
     """400 `VALIDATION_ERROR`: message = the first problem, details list every one."""
-    errors = [{"field": p.key or "body", "reason": p.message} for p in problems]
+    errors = [{"field": where or "body", "reason": reason} for where, reason in problems]
     first = errors[0]
     return ServiceError(
         400, "VALIDATION_ERROR", first["reason"], details={**first, "errors": errors}
     )
 
 
-def _parse(body: Any) -> KlingV3Request | KlingV26Request:
-    if not isinstance(body, dict):
-        raise ServiceError(400, "INVALID_PARAMETER", "The request body must be a JSON object")
-    model = body.get("model")
-    if model is None or model == "":
-        problem = Problem(path=("model",), message="Model is required: kling-v3 or kling-v2-6.")
-        raise validation_error([problem])
-    if not isinstance(model, str):
-        problem = Problem(path=("model",), message="Model must be kling-v3 or kling-v2-6.")
-        raise validation_error([problem])
-    if model not in MODEL_IDS:
-        raise ServiceError(
-            404,
-            "MODEL_NOT_FOUND",
-            f"Model '{model[:60]}' does not exist: use {' or '.join(MODEL_IDS)}",
-            details={"field": "model"},
-        )
+def _parse(body: Any) -> tuple[VideoRequest, Decimal]:
+    """The request and its price.
+
+    Raises:
+        ServiceError: 400 `VALIDATION_ERROR` naming every broken rule, 400
+            `INVALID_PARAMETER` for a body that is not an object, 404 `MODEL_NOT_FOUND`.
+    """
     try:
-        return parse_request(body)
-    except ValidationError as exc:
-        raise validation_error(explain(exc, model)) from None
+        request = read_request(body)
+    except Refused as refused:
+        raise validation_error(refused.problems) from None
+    try:
+        return request, price_of(request)
+    except LookupError:
+        problem = ("input.mode", f"{request.model} has no price for these settings.")
+        raise validation_error([problem]) from None
 
 
 def _image(state: State, key: str, url: str, request: Incoming, field: str) -> bytes | str:
@@ -98,17 +92,12 @@ def _image(state: State, key: str, url: str, request: Incoming, field: str) -> b
 
 def submit(state: State, request: Incoming, key: str) -> Reply:
     """`POST /kling/image-to-video` → 202 with the submit acknowledgement."""
-    parsed = _parse(json_body(request.body))
-    try:
-        price = quote(parsed).total
-    except NoPriceError as exc:
-        raise validation_error([Problem(path=("input", "mode"), message=str(exc))]) from None
-    data = parsed.input
+    parsed, price = _parse(json_body(request.body))
     with state.lock:
-        start = _image(state, key, data.image, request, "input.image")
+        start = _image(state, key, parsed.image, request, "input.image")
         end = None
-        if data.image_tail:
-            end = _image(state, key, data.image_tail, request, "input.image_tail")
+        if parsed.image_tail:
+            end = _image(state, key, parsed.image_tail, request, "input.image_tail")
         created = state.creation_time(state.now())
         charged = price if is_live(key) else price * 0
         if charged:
@@ -133,7 +122,7 @@ def submit(state: State, request: Incoming, key: str) -> Reply:
             cost=price,
             charged=charged,
             failure=failure,
-            metadata=dict(parsed.metadata or {}),
+            metadata=dict(parsed.metadata),
         )
         state.add_task(record)
     if failure is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from fake_modelhunter.replies import iso
 from fake_modelhunter.urls import SIGNED_URL_TTL_S
-from modelhunter.requests import KlingV3Request, KlingV26Request
+from fake_modelhunter.video_request import VideoRequest
 
 __all__ = [
     "FAIL_TOKEN",
@@ -78,7 +78,7 @@ class TaskRecord:
 
     id: str
     owner: str
-    request: KlingV3Request | KlingV26Request
+    request: VideoRequest
     created_at: datetime
     timing: Timing
     cost: Decimal
@@ -95,7 +95,7 @@ class TaskRecord:
 
     @property
     def duration(self) -> int:
-        return int(self.request.input.duration)
+        return self.request.duration
 
     def _at(self, seconds: float) -> datetime:
         return self.created_at + timedelta(seconds=seconds)
@@ -160,11 +160,8 @@ class TaskRecord:
         return data
 
 
-def scripted_failure(request: KlingV3Request | KlingV26Request) -> tuple[str, str] | None:
+def scripted_failure(request: VideoRequest) -> tuple[str, str] | None:
     """The failure a prompt asks for with `FAIL_TOKEN`, if any."""
-    prompts = [request.input.prompt]
-    if isinstance(request, KlingV3Request):
-        prompts += [shot.prompt for shot in request.input.multi_prompt]
-    if any(FAIL_TOKEN in text.lower() for text in prompts):
+    if any(FAIL_TOKEN in text.lower() for text in request.prompts):
         return ("PROVIDER_ERROR", MODERATION_MESSAGE)
     return None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageOps
 
-from modelhunter.requests import KlingV3Request, KlingV26Request
+from fake_modelhunter.video_request import VideoRequest
 
 if TYPE_CHECKING:
     from fake_modelhunter.synth import SynthRequest
@@ -86,32 +86,25 @@ def placeholder_image(url: str) -> bytes:
     return buffer.getvalue()
 
 
-def synth_request(
-    request: KlingV3Request | KlingV26Request, start: bytes, end: bytes | None
-) -> SynthRequest:
+def synth_request(request: VideoRequest, start: bytes, end: bytes | None) -> SynthRequest:
     """What to render for a task: its images, length, shape, prompt, shots and voices."""
     from fake_modelhunter.synth import Shot, SynthRequest  # heavy; only when synthesizing
 
-    data = request.input
     shots: tuple[Shot, ...] = ()
-    auto_shots = False
-    if isinstance(request, KlingV3Request):
-        segments = data.multi_prompt
-        if data.multi_shot == "true" and segments:
-            even = data.duration / len(segments)
-            shots = tuple(Shot(float(s.duration or even), s.prompt) for s in segments)
-        auto_shots = data.multi_shot == "intelligence"
+    if request.multi_shot == "true" and request.shots:
+        even = request.duration / len(request.shots)
+        shots = tuple(Shot(float(s.duration or even), s.prompt) for s in request.shots)
     return SynthRequest(
         start_image=start,
-        duration=int(data.duration),
-        aspect_ratio=data.aspect_ratio,
+        duration=request.duration,
+        aspect_ratio=request.aspect_ratio,  # type: ignore[arg-type]  # checked by the rules
         end_image=end,
-        prompt=data.prompt,
+        prompt=request.prompt,
         shots=shots,
-        auto_shots=auto_shots,
-        sound=data.sound == "on",
-        captions=tuple(voice.text for voice in data.voice_list),
-        seed=f"{request.model}-{data.mode}",
+        auto_shots=request.multi_shot == "intelligence",
+        sound=request.sound == "on",
+        captions=tuple(voice.text for voice in request.voices),
+        seed=f"{request.model}-{request.mode}",
     )
 
 

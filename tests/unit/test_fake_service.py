@@ -26,8 +26,8 @@ from fake_modelhunter import (
 )
 from fake_modelhunter.__main__ import main
 from fake_modelhunter.synth import SynthRequest
+from fake_modelhunter.rules import read_request
 from fake_modelhunter.videos import VideoStore, synth_request, tiny_mp4
-from modelhunter.requests import parse_request
 
 TEST_KEY = "river_test_" + "T" * 32
 LIVE_KEY = "river_live_" + "L" * 32
@@ -870,10 +870,10 @@ def test_evicted_videos_are_rendered_again_on_demand() -> None:
 
     store = VideoStore(synthesize=True, max_cached=1, render=render)
     try:
-        request = parse_request(body(duration=3))
+        request = read_request(body(duration=3))
         store.start("a", synth_request(request, b"img", None))
         store.wait(["a"])
-        store.start("b", synth_request(parse_request(body(duration=4)), b"img", None))
+        store.start("b", synth_request(read_request(body(duration=4)), b"img", None))
         assert store.video("b") == b"clip-4"
         assert renders == [3, 4]
         assert store.video("a") == b"clip-3"  # evicted by "b": rendered again
@@ -886,7 +886,7 @@ def test_evicted_videos_are_rendered_again_on_demand() -> None:
 
 
 def test_synth_request_carries_shots_voices_and_seed() -> None:
-    request = parse_request(
+    request = read_request(
         body(
             duration=9,
             mode="pro",
