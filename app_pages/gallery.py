@@ -10,7 +10,15 @@ from components.gallery import render_gallery
 from components.safe import md_escape
 from playground.posters import poster_for
 from playground.runs import Run
-from playground.state import cancel_run, fill_form_from, get_jobs, get_session, poll, poll_interval
+from playground.state import (
+    cancel_run,
+    check_run,
+    fill_form_from,
+    get_jobs,
+    get_session,
+    poll,
+    poll_interval,
+)
 
 SELECTED = "gallery_selected"
 session = get_session()
@@ -21,6 +29,7 @@ jobs, backend = get_jobs()
 # offline service's in Demo mode, UTC otherwise).
 _rerun_with = functools.partial(fill_form_from, session, store=jobs.store)
 _cancel = functools.partial(cancel_run, jobs, session)
+_check = functools.partial(check_run, jobs, session)
 
 
 st.title("Gallery")
@@ -65,6 +74,7 @@ def grid() -> None:
         on_open=_open,
         on_rerun=_rerun_with,
         on_cancel=_cancel,
+        on_check=_check,
         charged=backend.mode == "live",
     )
     if finished:

@@ -67,7 +67,7 @@ def show(page: TaskPage) -> None:
         row[0].text(task.id)
         # the API does not return prompts: shown for tasks this app made
         row[1].text((known[task.id].prompt[:60] if task.id in known else "") or "—")
-        row[2].text(task.status.value)
+        row[2].text(str(task.status))
         row[3].text(task.model)
         row[4].text(task.created_at.astimezone().strftime("%d %b %Y %H:%M"))
         row[5].text(format_usd(task.cost) if task.cost is not None else "—")

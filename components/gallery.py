@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from components.safe import md_escape
-from components.task_card import STATUS_LABELS, render_status
+from components.task_card import CheckAction, render_status, status_label
 from modelhunter.pricing import format_usd
 from playground.runs import Run
 
@@ -55,6 +55,7 @@ def render_result_card(
     *,
     on_rerun: RunAction,
     on_cancel: RunAction | None,
+    on_check: CheckAction | None = None,
     charged: bool = True,
 ) -> None:
     """One run: video (or status), download, facts, settings used, re-run."""
@@ -64,11 +65,11 @@ def render_result_card(
         if video is not None and video.exists():
             st.video(str(video))
         else:
-            render_status(run, now, on_cancel=on_cancel)
+            render_status(run, now, on_cancel=on_cancel, on_check=on_check)
         st.caption(md_escape(" · ".join(_facts(run))) + f" · {_money(run, charged)}")
         finished = run.task.completed_at if run.task else None
         st.caption(
-            f"{STATUS_LABELS.get(run.status, run.status)} · created {_when(run.created_at)}"
+            f"{status_label(run.status)} · created {_when(run.created_at)}"
             + (f" · finished {_when(finished)}" if finished else "")
         )
         cols = st.columns(2)
@@ -108,7 +109,7 @@ def render_tile(
         else:
             render_status(run, now, on_cancel=None)
         title = run.prompt or ("(no prompt)" if run.request else f"Task {run.task_id}")
-        facts = " · ".join([*_facts(run)[:2], STATUS_LABELS.get(run.status, run.status)])
+        facts = " · ".join([*_facts(run)[:2], status_label(run.status)])
         short = f"{md_escape(title[:60])}{'…' if len(title) > 60 else ''}"
         st.markdown(f"**{short}**  \n:gray[{md_escape(facts)}]")
         st.button(
@@ -131,6 +132,7 @@ def render_gallery(
     on_open: RunAction,
     on_rerun: RunAction,
     on_cancel: RunAction | None,
+    on_check: CheckAction | None = None,
     charged: bool = True,
     columns: int = 4,
     page_size: int = 8,
@@ -155,6 +157,7 @@ def render_gallery(
                 now,
                 on_rerun=on_rerun,
                 on_cancel=on_cancel,
+                on_check=on_check,
                 charged=charged,
             )
     pages = max(1, -(-len(runs) // page_size))

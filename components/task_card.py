@@ -10,11 +10,11 @@ import streamlit as st
 from components.safe import md_escape
 from playground.runs import Run
 
-__all__ = ["STATUS_LABELS", "elapsed_and_eta", "render_status"]
+__all__ = ["STATUS_LABELS", "elapsed_and_eta", "render_status", "status_label"]
 
 STATUS_LABELS = {
     "submitting": "Uploading and submitting…",
-    "unknown": "Checking whether the submit went through…",
+    "unknown": "Submit not confirmed",
     "rejected": "Not accepted",
     "not_sent": "Not sent",
     "pending": "Accepted, waiting",
@@ -29,9 +29,16 @@ STATUS_LABELS = {
 }
 
 
+def status_label(status: str) -> str:
+    """Plain words for a run's status; a word the API added is shown as its own word."""
+    if status in STATUS_LABELS:
+        return STATUS_LABELS[status]
+    return f"Processing at Kling (status: {status})"
+
+
 def elapsed_and_eta(run: Run, now: datetime) -> tuple[float, float | None]:
     """Seconds since submit and the estimated seconds left (None when unknown)."""
-    start = run.task.created_at if run.task else run.created_at
+    start = run.created_at  # our own submit time: the server's clock may differ
     elapsed = max(0.0, (now - start).total_seconds())
     progress = (run.task.progress or 0) if run.task else 0
     if progress and progress > 0:
@@ -41,9 +48,25 @@ def elapsed_and_eta(run: Run, now: datetime) -> tuple[float, float | None]:
     return elapsed, None
 
 
-def render_status(run: Run, now: datetime, *, on_cancel: Callable[[Run], None] | None) -> None:
-    """Status line with progress for an active run, or the error and advice for a failed one."""
-    label = STATUS_LABELS.get(run.status, run.status)
+CheckAction = Callable[[Run, str | None], None]
+
+
+def render_status(
+    run: Run,
+    now: datetime,
+    *,
+    on_cancel: Callable[[Run], None] | None,
+    on_check: CheckAction | None = None,
+) -> None:
+    """Status line with progress for an active run, or the error and advice for a failed one.
+
+    An unknown submit gets "Check again" and, for tasks that may be it, "This is my run"
+    (`on_check(run, None)` / `on_check(run, task_id)`).
+    """
+    label = status_label(run.status)
+    if run.phase == "unknown" and run.task is None:
+        _render_unknown(run, label, on_check)
+        return
     if run.error:
         st.error(f"**{label}:** {md_escape(run.error)}", icon=":material/error:")
         if run.advice:
@@ -67,4 +90,35 @@ def render_status(run: Run, now: datetime, *, on_cancel: Callable[[Run], None] |
             icon=":material/stop_circle:",
             on_click=on_cancel,
             args=(run,),
+        )
+
+
+def _render_unknown(run: Run, label: str, on_check: CheckAction | None) -> None:
+    st.warning(
+        f"**{label}.** {md_escape(run.error or '')} {md_escape(run.advice or '')}",
+        icon=":material/help:",
+    )
+    if on_check is None:
+        return
+    st.button(
+        "Check again",
+        key=f"check|{run.run_id}",
+        icon=":material/refresh:",
+        on_click=on_check,
+        args=(run, None),
+    )
+    for task in run.candidates:
+        st.caption(
+            md_escape(
+                f"Possible match: task {task.id} ({task.model or 'model not given'}, created "
+                f"{task.created_at:%H:%M:%S} UTC, {status_label(str(task.status)).lower()}); "
+                "ModelHunter did not echo our reference, so it cannot be proven."
+            )
+        )
+        st.button(
+            "This is my run",
+            key=f"adopt|{run.run_id}|{task.id}",
+            icon=":material/link:",
+            on_click=on_check,
+            args=(run, task.id),
         )

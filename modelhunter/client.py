@@ -18,7 +18,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
@@ -38,6 +38,7 @@ from .errors import (
     raise_for_response,
     redact,
 )
+from .reconcile import CLOCK_SKEW, lookup_submit
 from .responses import (
     Balance,
     SubmitAck,
@@ -50,11 +51,11 @@ from .responses import (
 from .retries import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    SUBMIT_READ_TIMEOUT,
     is_ambiguous_submit_status,
     retrying,
 )
 from .transfers import TRANSFER_CHUNK_SIZE, UploadSource, require_http_url
-from .wire import aware as _aware
 from .wire import envelope as _envelope
 from .wire import iso as _iso
 from .wire import mask_key
@@ -75,7 +76,7 @@ DEFAULT_BASE_URL = "https://api.modelhunter.ai/api/v1"
 LIST_PAGE_MAX = 100
 LIST_PAGE_DEFAULT = 20
 # Our clock and the server's may differ; look this much further back for a client_ref.
-CLIENT_REF_CLOCK_SKEW = timedelta(minutes=5)
+CLIENT_REF_CLOCK_SKEW = CLOCK_SKEW
 USER_AGENT = "kling-playground/0.1"
 
 SUBMIT_PATH = "/kling/image-to-video"
@@ -101,6 +102,7 @@ class Client:
         api_key: `river_live_…` or `river_test_…`.
         base_url: API root, e.g. a fake server's address in tests.
         timeout: per-operation timeouts for every request.
+        submit_timeout: read timeout of the submit POST (seconds); slow is cheaper than unknown.
         max_retries: retries for requests that are safe to repeat (never for submit).
         transport: an httpx transport, e.g. `httpx.MockTransport` for tests and demo mode.
         sleep: called with seconds between retries; inject a fake in tests.
@@ -116,6 +118,7 @@ class Client:
         base_url: str = DEFAULT_BASE_URL,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        submit_timeout: float = SUBMIT_READ_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -128,6 +131,7 @@ class Client:
         self._auth = {"Authorization": f"Bearer {api_key}"}
         self._sleep = sleep
         self.max_retries = max_retries
+        self.submit_timeout = submit_timeout
         # No auth in the client's default headers: it is added per request to base_url only,
         # so uploads and downloads through the same connection pool never carry it.
         self._http = httpx.Client(
@@ -247,8 +251,18 @@ class Client:
         body = request.model_dump(mode="json", by_alias=True, exclude_none=True)
         metadata = body.get("metadata") or {}
         client_ref = metadata.get("client_ref") if isinstance(metadata, dict) else None
+        timeout = self._http.timeout
         http_request = self._http.build_request(
-            "POST", SUBMIT_PATH.lstrip("/"), json=body, headers=self._auth
+            "POST",
+            SUBMIT_PATH.lstrip("/"),
+            json=body,
+            headers=self._auth,
+            timeout=httpx.Timeout(
+                connect=timeout.connect,
+                read=self.submit_timeout,
+                write=timeout.write,
+                pool=timeout.pool,
+            ),
         )
         try:
             response = self._http.send(http_request)
@@ -369,20 +383,14 @@ class Client:
             raise
 
     def find_by_client_ref(
-        self, client_ref: str, *, created_after: datetime | None = None
+        self, client_ref: str, *, created_after: datetime | None = None, model: str | None = None
     ) -> Task | None:
-        """The task whose `metadata.client_ref` is `client_ref`, or None.
+        """The task whose `metadata.client_ref` is `client_ref` (see `reconcile`), or None.
 
-        Lists tasks newest first and stops once they are older than `created_after` (less
-        `CLIENT_REF_CLOCK_SKEW`, since it comes from our clock and `created_at` from theirs).
+        `created_after` is our clock's submit time; tasks listed without metadata are
+        fetched one by one and matched there.
         """
-        since = _aware(created_after) - CLIENT_REF_CLOCK_SKEW if created_after else None
-        for task in self.iter_tasks(start_date=since):
-            if task.client_ref == client_ref:
-                return task
-            if since is not None and task.created_at < since:
-                return None
-        return None
+        return lookup_submit(self, client_ref, submitted_at=created_after, model=model).task
 
     def get_balance(self) -> Balance:
         """`GET /balance`: account balance in USD."""

@@ -223,7 +223,11 @@ def refresh_many(client: TaskSource, tasks: Sequence[Task]) -> dict[str, Task]:
     pages only while at least two ids are still missing (one more page costs one request,
     as does one GET); individual GETs for the rest, and for tasks that the list shows
     succeeded or expired without a result URL. Terminal inputs are skipped; ids the API
-    no longer knows (404) are left out of the result.
+    no longer knows (404) are left out of the result, and so are tasks whose own GET
+    failed while others succeeded (the caller asks about those again).
+
+    Raises:
+        ApiError: nothing could be refreshed (the first list page or every GET failed).
     """
     active = {t.id: t for t in tasks if not t.is_terminal}
     fresh: dict[str, Task] = {}
@@ -241,9 +245,14 @@ def refresh_many(client: TaskSource, tasks: Sequence[Task]) -> dict[str, Task]:
             if len(missing) < 2 or not page.pagination.has_more or following in ("", None, cursor):
                 break
             cursor = following
+    failure: ApiError | None = None
     for task_id in sorted(missing | {i for i, t in fresh.items() if _needs_own_get(t)}):
         try:
             fresh[task_id] = client.get_task(task_id)
         except NotFoundError:
             fresh.pop(task_id, None)
+        except ApiError as exc:  # one unreadable task must not hold up the others
+            failure = exc
+    if failure is not None and not fresh:
+        raise failure
     return fresh

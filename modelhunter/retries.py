@@ -18,6 +18,7 @@ from tenacity import RetryCallState, Retrying
 __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "SUBMIT_READ_TIMEOUT",
     "INITIAL_RETRY_DELAY",
     "MAX_RETRY_AFTER",
     "MAX_RETRY_DELAY",
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# The submit may be slow to answer; giving up early makes its outcome unknown, which costs
+# a reconcile and may leave the user unsure whether they paid (contract §12).
+SUBMIT_READ_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0

@@ -49,7 +49,10 @@ def connect(settings: Settings, key: str | None) -> Backend:
     """A client for the key (real API), or for the offline service when there is none."""
     mode = mode_for(key)
     if key:
-        return Backend(mode, Client(key, base_url=settings.base_url))
+        client = Client(
+            key, base_url=settings.base_url, submit_timeout=settings.submit_timeout_s
+        )
+        return Backend(mode, client)
     fake = demo_service()
     client = Client(DEMO_KEY, base_url=fake.base_url, transport=httpx.MockTransport(fake.handle))
     return Backend(mode, client, fake)

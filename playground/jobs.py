@@ -1,11 +1,15 @@
 """Submit -> track -> fetch result -> store, and reconciling ambiguous submits.
 
 The money rule: a submit POST is sent at most once per click. When its outcome is unknown
-(timeout or dropped connection after sending), the run goes to phase `unknown` and we look
-for the task by our own `metadata.client_ref` before anything else; the run becomes
-`not_sent` (and the user may submit again) only after the task has been looked for and not
-found for `RECONCILE_WINDOW`. A run left `submitting` by a crash or restart is treated the
-same way. With a budget, the run is reserved against it in the store before anything is sent.
+(timeout, dropped connection or a 5xx after sending), the run goes to phase `unknown` and we
+look for the task by our own `metadata.client_ref` (`modelhunter.reconcile`). A run is
+`not_sent` only when that is provable: the request never left this machine (connection
+refused, DNS, connect timeout). Otherwise it stays `unknown` — "may have been charged", its
+price still counted against the budget — looked for automatically for `RECONCILE_WINDOW`,
+then on "Check again"; History can recover it too. Tasks that may be it but carry no
+metadata are offered to the user as candidates, never adopted silently. A run left
+`submitting` by a crash or restart is treated the same way. With a budget, the run is
+reserved against it in the store before anything is sent.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from modelhunter.errors import (
     advice_for_task_error,
 )
 from modelhunter.pricing import quote
+from modelhunter.reconcile import lookup_submit
 from modelhunter.requests import KlingV3Request, KlingV26Request, parse_request
 from modelhunter.responses import Task, TaskStatus
 from modelhunter.validation import explain
@@ -45,14 +50,16 @@ __all__ = [
     "NOT_SENT_ADVICE",
     "NOT_SENT_ERROR",
     "RECONCILE_WINDOW",
+    "UNKNOWN_ADVICE",
+    "UNKNOWN_ERROR",
     "Jobs",
     "Upload",
     "new_run_id",
 ]
 
-# How long an unknown submit is looked for (from the first lookup that did not find it)
-# before we conclude it never reached the API.
-RECONCILE_WINDOW = timedelta(seconds=30)
+# How long an unknown submit is looked for automatically (from its first lookup); after
+# that it waits for "Check again". It never becomes "not sent" by waiting.
+RECONCILE_WINDOW = timedelta(minutes=2)
 # Downloads that fail for a lasting reason (the link is refused even freshly signed, the
 # task has no video) are given up after this many attempts; passing trouble (network,
 # 5xx, 429) never gives up a paid video: the next poll tries again.
@@ -62,6 +69,14 @@ _LINK_REFUSED = frozenset({401, 403, 404, 410})
 
 NOT_SENT_ERROR = "The request never reached ModelHunter: no task was created or charged."
 NOT_SENT_ADVICE = "Submit again when your connection is back."
+UNKNOWN_ERROR = (
+    "Unknown — may have been charged: ModelHunter did not confirm this submit and the task "
+    "has not been found yet."
+)
+UNKNOWN_ADVICE = (
+    "Press Check again in a minute, or look for the task on the History page and recover "
+    "it. Submitting again may charge twice."
+)
 
 # Runs being submitted in this process right now (by store folder and run id): polling in
 # another session must not mistake them for runs a crash left behind.
@@ -105,7 +120,6 @@ class Jobs:
         self.store = store
         self.now = now
         self.last_error: str | None = None
-        self._first_miss: dict[str, datetime] = {}
 
     # --- submit -------------------------------------------------------------------------
 
@@ -198,9 +212,9 @@ class Jobs:
             id=ack.id,
             type="video",
             status=ack.status,
-            provider=ack.provider,
-            model=ack.model,
-            created_at=ack.created_at,
+            provider=ack.provider or "kling",
+            model=ack.model or run.model,
+            created_at=ack.created_at or run.created_at,
             progress=0,
             metadata={"client_ref": run.run_id},
         )
@@ -252,32 +266,65 @@ class Jobs:
         return run
 
     def reconcile(self, run: Run) -> Run:
-        """Resolve an unknown submit by finding the task by `client_ref` (never resending).
+        """Resolve an unknown submit by finding its task (never resending).
 
-        The run becomes `tracking` when the task is found, `not_sent` when lookups have not
-        found it for `RECONCILE_WINDOW`, and stays `unknown` otherwise (or when a lookup
-        fails: then `last_error` says why).
+        The run becomes `tracking` when the task is proven ours (its `client_ref`); it stays
+        `unknown` otherwise, with any unproven `candidates`, and its automatic lookups pause
+        after `RECONCILE_WINDOW` (`check_again` resumes them). A failed lookup proves
+        nothing: `last_error` says why.
         """
         if run.task is not None:
             return run
+        now = self.now()
+        if run.unknown_since is None:
+            run.unknown_since = now
         try:
-            task = self.client.find_by_client_ref(
-                run.run_id, created_after=run.created_at - timedelta(minutes=5)
+            found = lookup_submit(
+                self.client, run.run_id, submitted_at=run.created_at, model=run.model, now=now
             )
         except ApiError as exc:
             self.last_error = advice(exc)
+            found = None
+        if found is not None and found.task is not None:
+            self.adopt(run, found.task)
             return run
-        now = self.now()
-        if task is not None:
-            self._first_miss.pop(run.run_id, None)
-            run.task, run.phase = task, "tracking"
-            run.error_code = run.error = run.advice = None
-        elif now - self._first_miss.setdefault(run.run_id, now) >= RECONCILE_WINDOW:
-            self._first_miss.pop(run.run_id, None)
-            run.phase = "not_sent"
-            run.error_code = "NOT_SENT"
-            run.error = NOT_SENT_ERROR
-            run.advice = NOT_SENT_ADVICE
+        if found is not None:
+            claimed = self.store.task_ids()
+            run.candidates = [t for t in found.candidates if t.id not in claimed]
+        run.phase = "unknown"
+        run.error_code, run.error, run.advice = "SUBMIT_UNKNOWN", UNKNOWN_ERROR, UNKNOWN_ADVICE
+        run.lookups_paused = now - run.unknown_since >= RECONCILE_WINDOW
+        self.store.save(run)
+        return run
+
+    def check_again(self, run: Run) -> Run:
+        """The user asks to look for an unknown submit once more (and for a while after)."""
+        if run.phase != "unknown" or run.task is not None:
+            return run
+        run.unknown_since = None
+        run.lookups_paused = False
+        return self.reconcile(run)
+
+    def adopt_candidate(self, run: Run, task_id: str) -> Run:
+        """The user confirmed that candidate `task_id` is this run: track it from now on."""
+        if run.task is not None or task_id not in {t.id for t in run.candidates}:
+            return run
+        if task_id in self.store.task_ids():
+            run.candidates = [t for t in run.candidates if t.id != task_id]
+            self.store.save(run)
+            return run
+        try:
+            task = self.client.get_task(task_id)
+        except ApiError as exc:
+            self.last_error = advice(exc)
+            return run
+        return self.adopt(run, task)
+
+    def adopt(self, run: Run, task: Task) -> Run:
+        """Track `task` as this run's: found by its reference, or confirmed by the user."""
+        run.task, run.phase = task, "tracking"
+        run.error_code = run.error = run.advice = None
+        run.candidates, run.unknown_since, run.lookups_paused = [], None, False
         self.store.save(run)
         return run
 

@@ -14,6 +14,9 @@ from modelhunter.responses import TERMINAL, Task, TaskStatus
 __all__ = ["InputImage", "Run", "RunPhase"]
 
 # Where a run is on our side; once a task exists its own status takes over.
+# `unknown`: the submit may have created a task (no reply, a 5xx…): it is looked for, and
+# counted against the budget, until found; only a request that provably never left the
+# machine is `not_sent`.
 # `gone`: the API answered 404 for a task we tracked (e.g. the Demo backend restarted).
 # `from_disk`: rebuilt from a video file after the database was damaged (task not known).
 RunPhase = Literal["submitting", "unknown", "rejected", "tracking", "not_sent", "gone", "from_disk"]
@@ -50,18 +53,25 @@ class Run(BaseModel):
     video_file: str | None = None
     video_error: str | None = None
     download_attempts: int = 0
+    # An unknown submit: when lookups began, whether automatic lookups are over (the user
+    # may still "Check again"), and tasks that may be this run but carry no metadata.
+    unknown_since: datetime | None = None
+    lookups_paused: bool = False
+    candidates: list[Task] = Field(default_factory=list)
 
     @property
     def status(self) -> str:
         """The task's status once known, else our own phase."""
         if self.phase == "gone" or self.task is None:
             return self.phase
-        return self.task.status.value
+        return str(self.task.status)  # a word outside the documented list is kept verbatim
 
     @property
     def active(self) -> bool:
         """Still worth polling: submitted and not finished, or finished but not downloaded."""
         if self.phase in ("rejected", "not_sent", "gone", "from_disk"):
+            return False
+        if self.phase == "unknown" and self.lookups_paused:
             return False
         if self.task is None:
             return True

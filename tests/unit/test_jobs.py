@@ -16,6 +16,7 @@ from fake_modelhunter import FakeModelHunter, ManualClock
 from modelhunter.client import Client
 from modelhunter.requests import KlingV3Request, parse_request
 from modelhunter.responses import TaskStatus
+from playground.budget import committed
 from playground.jobs import MAX_DOWNLOAD_ATTEMPTS, RECONCILE_WINDOW, Jobs, Upload
 from playground.runs import Run
 from playground.store import Store
@@ -137,19 +138,26 @@ def test_a_lost_reply_after_acceptance_is_found_by_reference_not_resent(world) -
     assert world.fake.task_count() == 1
 
 
-def test_a_submit_that_never_arrived_becomes_not_sent_after_the_window(world) -> None:
+def test_a_submit_that_may_have_arrived_is_never_declared_not_sent(world) -> None:
+    """No reply proves nothing: the run stays "unknown — may have been charged", its price
+    counted, until the task is found; automatic lookups pause after the window."""
     jobs = world.jobs()
     world.fake.faults.timeout_next(after_accept=False, match=("POST", "/kling"))
     run = jobs.submit(_request())
     assert run.phase == "unknown" and run.active
     world.clock.advance(RECONCILE_WINDOW.total_seconds() / 2)
     jobs.refresh([run])
-    assert run.phase == "unknown"
+    assert run.phase == "unknown" and run.active
     world.clock.advance(RECONCILE_WINDOW.total_seconds())
     jobs.refresh([run])
-    assert run.phase == "not_sent" and not run.active
-    assert "no task was created or charged" in (run.error or "")
+    assert run.phase == "unknown" and not run.active, "lookups pause, the run stays unknown"
+    assert "may have been charged" in (run.error or "")
+    assert "History" in (run.advice or "")
+    assert committed(run) == run.price > 0
     assert world.net.count("POST", "/kling/") == 1
+    lists_before = world.net.count("GET", "/tasks")
+    jobs.check_again(run)
+    assert run.active and world.net.count("GET", "/tasks") == lists_before + 1
     assert world.fake.task_count() == 0
 
 

@@ -11,7 +11,7 @@ from modelhunter.pricing import quote
 from modelhunter.requests import KlingV3Request, KlingV26Request, parse_request
 from modelhunter.validation import check_request
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "api" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "api"
 CASES = [
     pytest.param("submit-request-v3.json", KlingV3Request, "1.344", id="v3"),
     pytest.param("submit-request-v2-6.json", KlingV26Request, "0.21", id="v2-6"),

@@ -1,4 +1,4 @@
-"""Every example response, error and webhook body in shared/api/examples parses."""
+"""Every example response, error and webhook body in tests/fixtures/api parses."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ from modelhunter.responses import (
     UploadedFile,
     UploadTicket,
     WebhookEvent,
+    unknown_fields,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "api" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "api"
 
 # Request bodies are covered by the request models' tests.
 REQUEST_EXAMPLES = {
@@ -185,3 +186,91 @@ def test_terminal_set() -> None:
         TaskStatus.CANCELLED,
     } == TERMINAL
     assert TaskStatus.EXPIRED not in TERMINAL
+
+
+# Read tolerantly (contract §12): what a newer or odder API may send never stalls a run.
+
+_TASK = {
+    "id": "task_x",
+    "type": "video",
+    "status": "running",
+    "provider": "kling",
+    "model": "kling-v3",
+    "created_at": "2026-11-30T09:31:11Z",
+}
+
+
+def test_a_timestamp_without_timezone_is_utc() -> None:
+    task = Task.model_validate({**_TASK, "created_at": "2026-11-30T09:31:11.432"})
+    assert task.created_at == datetime(2026, 11, 30, 9, 31, 11, 432000, tzinfo=UTC)
+    ack = SubmitAck.model_validate({"id": "t", "created_at": "2026-11-30T09:31:11"})
+    assert ack.created_at is not None and ack.created_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("word", ["moderation", "processing", "Waiting_For_GPU"])
+def test_an_unknown_status_word_is_kept_and_means_in_progress(word: str) -> None:
+    task = Task.model_validate({**_TASK, "status": word})
+    assert task.status == word and not task.status_known
+    assert not task.is_terminal
+
+
+def test_documented_words_are_read_whatever_their_case() -> None:
+    task = Task.model_validate({**_TASK, "status": "Succeeded"})
+    assert task.status is TaskStatus.SUCCEEDED and task.is_terminal
+
+
+@pytest.mark.parametrize(
+    ("wire", "progress", "cost", "seconds"),
+    [
+        ({"progress": 46, "cost": 0.504}, 46.0, Decimal("0.504"), None),
+        ({"progress": "46", "cost": "0.504"}, 46.0, Decimal("0.504"), None),
+        ({"progress": 46.5, "cost": 1}, 46.5, Decimal(1), None),
+        ({"progress": "n/a", "cost": ""}, None, None, None),
+    ],
+)
+def test_numbers_may_be_ints_floats_or_numeric_strings(wire, progress, cost, seconds) -> None:
+    task = Task.model_validate({**_TASK, **wire})
+    assert (task.progress, task.cost) == (progress, cost)
+
+
+def test_sizes_and_estimates_accept_strings_and_floats() -> None:
+    ack = SubmitAck.model_validate({"id": "t", "estimated_seconds": "60.4"})
+    assert ack.estimated_seconds == 60
+    item = Task.model_validate(
+        {**_TASK, "status": "succeeded", "result": [{"url": "u", "size_bytes": "1024"}]}
+    ).result[0]
+    assert item.size_bytes == 1024
+
+
+def test_a_submit_reply_with_an_id_is_a_created_task_whatever_else_is_odd() -> None:
+    ack = SubmitAck.model_validate(
+        {"id": "task_9", "status": 3, "model": ["?"], "created_at": "soon", "x": 1}
+    )
+    assert ack.id == "task_9"
+    assert ack.status is TaskStatus.PENDING and ack.model is None and ack.created_at is None
+
+
+def test_unknown_fields_are_kept_and_listed() -> None:
+    task = Task.model_validate(
+        {
+            **_TASK,
+            "region": "eu",
+            "result": [{"url": "u", "codec": "h265"}],
+            "error": {"code": "X", "retryable": True},
+        }
+    )
+    assert sorted(unknown_fields(task)) == ["error.retryable", "region", "result[0].codec"]
+
+
+def test_a_list_is_read_item_by_item() -> None:
+    page = TaskPage.model_validate(
+        {"data": [_TASK, {**_TASK, "id": "task_bad", "created_at": "never"}, {"id": 5}]}
+    )
+    assert [t.id for t in page.data] == ["task_x"]
+    assert [s.id for s in page.skipped] == ["task_bad", None]
+    assert "created_at" in page.skipped[0].reason
+
+
+def test_a_list_reply_without_data_is_not_an_empty_page() -> None:
+    with pytest.raises(ValueError, match="data"):
+        TaskPage.model_validate({"success": True, "pagination": {"hasMore": False}})
