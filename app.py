@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from components.sidebar import render_sidebar, render_spend
-from playground.state import active_key, get_jobs, get_session, get_settings
+from playground.state import (
+    active_key,
+    budget_standing,
+    get_jobs,
+    get_session,
+    get_settings,
+    set_daily_budget,
+)
 
 st.set_page_config(page_title="Kling Playground", page_icon="🎬", layout="wide")
 
 settings = get_settings()
 session = get_session()
-_, backend = get_jobs()
-spend_slot = render_sidebar(session, settings, backend.mode, active_key(settings, session))
+jobs, backend = get_jobs()
+live = backend.mode == "live"
+spend_slot = render_sidebar(
+    session,
+    settings,
+    backend.mode,
+    active_key(settings, session),
+    daily_budget=budget_standing(jobs, settings).daily_limit if live else None,
+    on_budget=functools.partial(set_daily_budget, jobs, settings),
+)
 
 page = st.navigation(
     [
@@ -29,4 +46,4 @@ page = st.navigation(
     ]
 )
 page.run()
-render_spend(spend_slot, session, settings, backend.mode)
+render_spend(spend_slot, budget_standing(jobs, settings) if live else None, settings)

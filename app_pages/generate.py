@@ -15,9 +15,10 @@ from components.schema_form import render_problems, render_schema_form
 from components.task_card import render_status
 from modelhunter.requests import MODEL_IDS, KlingV3Request, KlingV26Request
 from modelhunter.validation import check_request
-from playground.budget import BudgetExceededError, budget_block, needs_confirmation
+from playground.budget import Budget, BudgetExceededError, needs_confirmation
 from playground.form_schema import form_fields
 from playground.state import (
+    budget_standing,
     cancel_run,
     fill_form_from,
     get_jobs,
@@ -55,13 +56,13 @@ def _submit(request: KlingV3Request | KlingV26Request) -> None:
     if session.is_double_click(fingerprint, time.monotonic()):
         st.toast("Already submitted — it is in progress below.", icon=":material/info:")
         return
-    budget = session.budget(settings) if backend.mode == "live" else None
+    budget = Budget.from_settings(settings) if backend.mode == "live" else None
     try:
         # Demo mode cannot fetch URLs: send it the copy we fetched for the preview instead
         uploads = draft.uploads(session.image_bytes, copy_urls=backend.fake is not None)
         run = jobs.submit(request, uploads, budget=budget)
-    except BudgetExceededError as exc:
-        st.error(str(exc), icon=":material/savings:")
+    except BudgetExceededError as exc:  # another tab or process spent it meanwhile
+        session.refusal = str(exc)  # shown below Submit, also after the dialog's rerun
         return
     session.runs[run.run_id] = run
     if run.error:
@@ -138,9 +139,8 @@ with side:
         listed = " · ".join(p.message for p in problem_list[:3])
         more = f" (and {count - 3} more)" if count > 3 else ""
         blocked = f"Fix {count} problem{'s' * (count > 1)} first: {listed}{more}"
-    elif quote is not None:
-        limit = session.budget(settings).limit
-        blocked = budget_block(backend.mode, session.spent(), quote.total, limit)
+    elif quote is not None and backend.mode == "live":  # only live keys spend
+        blocked = budget_standing(jobs, settings).refusal(quote.total)
     confirm = quote is not None and needs_confirmation(
         backend.mode, quote.total, settings.confirm_above_usd
     )
@@ -164,6 +164,9 @@ with side:
                 _submit(request)
     if st.session_state.get(CONFIRMING) and request is not None and quote is not None:
         _confirm_paid_run(request, quote.label)
+    if session.refusal:
+        st.error(md_escape(session.refusal), icon=":material/savings:")
+        session.refusal = None
 
     # True in a full rerun (the user did something): then every active run is refreshed;
     # the fragment's own timer ticks follow each run's schedule.

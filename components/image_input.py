@@ -16,6 +16,7 @@ from playground.state import Session
 __all__ = ["render_image_input"]
 
 ACCEPTED = ["png", "jpg", "jpeg", "webp"]
+_LIMIT = images.format_size(images.MAX_BYTES)  # = server.maxUploadSize in .streamlit/config.toml
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -84,8 +85,15 @@ def _remove(session: Session, field: str) -> None:
 
 
 def _describe(report: images.ImageReport, name: str) -> str:
-    size_mb = report.size_bytes / 1_000_000
-    return f"{name} · {report.width}×{report.height} px · {size_mb:.1f} MB · {report.format}"
+    size = images.format_size(report.size_bytes)  # the same formatter as every size message
+    return f"{name} · {report.width}×{report.height} px · {size} · {report.format}"
+
+
+def _show_preview(sha256: str, aspect_ratio: str, data: bytes) -> None:
+    try:
+        st.image(_framed_preview(sha256, aspect_ratio, data))
+    except images.ImageRejectedError as exc:  # e.g. too large to preview within the budget
+        st.info(md_escape(exc.message), icon=":material/hide_image:")
 
 
 def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, key: str) -> None:
@@ -99,7 +107,7 @@ def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, 
         with st.container(border=True):
             if data is not None:
                 report = _report(choice.sha256 or "", choice.name, data)
-                st.image(_framed_preview(choice.sha256 or "", aspect_ratio, data))
+                _show_preview(choice.sha256 or "", aspect_ratio, data)
                 st.caption(md_escape(_describe(report, choice.name)))
                 st.caption(images.framing(report.width, report.height, aspect_ratio).description)
                 for warning in report.warnings:
@@ -126,7 +134,7 @@ def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, 
             on_change=_on_upload,
             args=(session, field, f"{key}|upload"),
             label_visibility="collapsed",
-            help="PNG, JPEG or WebP, at least 128 px a side, up to 50 MB.",
+            help=f"PNG, JPEG or WebP, at least 128 px a side, up to {_LIMIT}.",
         )
     with url_tab:
         st.text_input(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import streamlit as st
@@ -10,6 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 from components.safe import md_escape
 from modelhunter.client import mask_key
 from modelhunter.pricing import format_usd
+from playground.budget import Standing
 from playground.settings import KEY_PATTERN, Mode, Settings
 from playground.state import Session
 
@@ -40,8 +42,8 @@ def _set_key(session: Session) -> None:
     session.sidebar_key = typed
 
 
-def _set_budget(session: Session) -> None:
-    session.budget_usd = Decimal(str(st.session_state["sidebar_budget"])).quantize(Decimal("0.01"))
+def _set_budget(on_budget: Callable[[Decimal], None]) -> None:
+    on_budget(Decimal(str(st.session_state["sidebar_budget"])).quantize(Decimal("0.01")))
 
 
 def _forget_key(session: Session) -> None:
@@ -49,11 +51,18 @@ def _forget_key(session: Session) -> None:
 
 
 def render_sidebar(
-    session: Session, settings: Settings, mode: Mode, key: str | None
+    session: Session,
+    settings: Settings,
+    mode: Mode,
+    key: str | None,
+    *,
+    daily_budget: Decimal | None = None,
+    on_budget: Callable[[Decimal], None] | None = None,
 ) -> DeltaGenerator:
     """Draw the sidebar for the key in use; returns the slot for `render_spend`.
 
-    The spend meter is drawn after the page ran (into the returned slot), so a run
+    Live mode shows today's budget (`daily_budget`, from the ledger) for `on_budget` to
+    change. The spend meter is drawn after the page ran (into the returned slot), so a run
     submitted in this very rerun is already counted.
     """
     label, color, text = MODE_BADGES[mode]
@@ -75,17 +84,22 @@ def render_sidebar(
                 help="Kept in this browser session's memory only; never written to disk.",
                 placeholder="river_test_… or river_live_…",
             )
-        if mode == "live":
+        if mode == "live" and daily_budget is not None and on_budget is not None:
+            # Another tab or process may have changed it: the ledger's amount wins.
+            st.session_state["sidebar_budget"] = float(daily_budget)
             st.number_input(
-                "Session budget (USD)",
+                "Today's budget (USD)",
                 min_value=0.0,
-                value=float(session.budget(settings).limit),
                 step=0.5,
                 format="%.2f",
                 key="sidebar_budget",
                 on_change=_set_budget,
-                args=(session,),
-                help="Submit is blocked when the next run would take this session's spend over it.",
+                args=(on_budget,),
+                help=(
+                    "Submit is blocked when the next run would take today's spend over it. "
+                    "Shared by every tab and app process using this key; tomorrow starts "
+                    f"from {format_usd(settings.budget_usd)} again."
+                ),
             )
         slot = st.container()
         if session.notice:
@@ -94,16 +108,23 @@ def render_sidebar(
     return slot
 
 
-def render_spend(slot: DeltaGenerator, session: Session, settings: Settings, mode: Mode) -> None:
-    """The spend meter (Live) or the plain statement that nothing is charged."""
+def render_spend(slot: DeltaGenerator, standing: Standing | None, settings: Settings) -> None:
+    """The spend meter (Live: `standing` from the ledger) or the statement that nothing is charged.
+
+    The meter counts every run of the key, from any tab or app process, in today's and this
+    month's calendar windows (`MODELHUNTER_BUDGET_TZ`).
+    """
     with slot:
-        if mode != "live":
+        if standing is None:
             st.caption("Nothing is charged in this mode.")
             return
-        spent = session.spent()
-        budget = session.budget(settings).limit
+        spent, budget = standing.today, standing.daily_limit
         st.progress(
             float(min(spent / budget, 1)) if budget else 1.0,
-            text=f"Spent {format_usd(spent)} of {format_usd(budget)} budget",
+            text=f"Spent {format_usd(spent)} of {format_usd(budget)} today",
         )
+        month = f"This month: {format_usd(standing.month)}"
+        if standing.monthly_limit is not None:
+            month += f" of {format_usd(standing.monthly_limit)}"
+        st.caption(f"{month} ({settings.budget_tz} days and months, every tab of this key).")
         st.caption(f"Runs above {format_usd(settings.confirm_above_usd)} ask for confirmation.")

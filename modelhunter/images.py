@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+import zlib
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +47,7 @@ from modelhunter._image_bytes import (
     source_name,
     webp_size,
 )
+from modelhunter._png_strips import decode_reduced, png_header
 
 __all__ = [
     "ACCEPTED_FORMATS",
@@ -56,8 +58,11 @@ __all__ = [
     "ImageSource",
     "MAX_BYTES",
     "MAX_PIXELS",
+    "MB",
     "MIN_SIDE",
+    "PREVIEW_MEMORY_BUDGET",
     "UploadPlan",
+    "format_size",
     "framing",
     "framing_preview",
     "inspect_image",
@@ -73,7 +78,8 @@ ACCEPTED_FORMATS: dict[str, tuple[str, str]] = {
     "JPEG": ("image/jpeg", ".jpg"),
     "WEBP": ("image/webp", ".webp"),
 }
-MB = 1024 * 1024
+#: One size unit everywhere (decimal, like the API's "50 MB" and the browser's upload box).
+MB = 1_000_000
 MAX_BYTES = 50 * MB
 MIN_SIDE = 128
 MAX_ASPECT = 4.0
@@ -84,6 +90,10 @@ SOFT_MAX_BYTES = 10 * MB
 SOFT_MIN_SIDE = 300
 SOFT_MAX_ASPECT = 2.5
 PREVIEW_QUALITY = 85
+#: Most memory a preview may decode into (width × height × bytes per pixel). With the
+#: thumbnail's own copies a preview stays well under 64 MB, whatever the image's size.
+PREVIEW_MEMORY_BUDGET = 48 * MB
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 
 # Pillow signals bad input through several exception types depending on the plugin; these
 # are the ones its decoders and parsers raise (never a blanket `except Exception`).
@@ -202,8 +212,17 @@ def _shape(w: int, h: int) -> str:
     return f"{w / h:.1f}:1" if w >= h else f"1:{h / w:.1f}"
 
 
-def _mb(size: int) -> str:
-    return f"{size / MB:.1f} MB"
+def format_size(size: int) -> str:
+    """A size for people: `46.0 MB`, `850 KB`; a whole number of MB as a limit reads: `50 MB`.
+
+    The one formatter for file sizes and size limits shown anywhere in the app, in decimal
+    units like the API's "50 MB" and the browser's upload box (1 MB = 1,000,000 bytes).
+    """
+    if size < 1000:
+        return f"{size} bytes"
+    if round(size / 1000) < 1000:
+        return f"{size / 1000:.0f} KB"
+    return f"{size // MB} MB" if size % MB == 0 else f"{size / MB:.1f} MB"
 
 
 def _kind_named(suffix: str) -> str:
@@ -236,8 +255,8 @@ def inspect_image(source: ImageSource, *, filename: str = "") -> ImageReport:
         return done()
     if size > MAX_BYTES:
         errors.append(
-            f"This file is {_mb(size)}; the limit is 50 MB. Save it smaller "
-            "(for example as a JPEG) and try again."
+            f"This file is {format_size(size)}; the limit is {format_size(MAX_BYTES)}. "
+            "Save it smaller (for example as a JPEG) and try again."
         )
 
     if data is None and not isinstance(source, Path) and not source.seekable():
@@ -309,8 +328,8 @@ def inspect_image(source: ImageSource, *, filename: str = "") -> ImageReport:
     _check_geometry(width, height, errors, warnings)
     if MAX_BYTES >= size > SOFT_MAX_BYTES:
         warnings.append(
-            f"This file is {_mb(size)}; Kling prefers images under 10 MB, so the task may "
-            "fail. A smaller JPEG is safer."
+            f"This file is {format_size(size)}; Kling prefers images under "
+            f"{format_size(SOFT_MAX_BYTES)}, so the task may fail. A smaller JPEG is safer."
         )
     if mode == "CMYK":
         warnings.append(
@@ -355,40 +374,96 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im if im.mode == "RGB" else im.convert("RGB")
 
 
+def _pixel_bytes(mode: str) -> int:
+    """Bytes Pillow keeps per pixel in memory for a mode (RGB is stored in 4)."""
+    return _MODE_BYTES.get(mode, 4)
+
+
+def _jpeg_scan_bytes(im: Image.Image) -> float:
+    """What the JPEG decoder holds besides pixels: a progressive file keeps every DCT
+    coefficient of the full-size image (2 bytes each) until the last scan, even when
+    `draft` scales the output down. Baseline files are decoded row by row (0 here)."""
+    if not im.info.get("progressive"):
+        return 0
+    layers = getattr(im, "layer", None) or [(0, 1, 1, 0)] * len(im.getbands())
+    h_max = max(layer[1] for layer in layers)
+    v_max = max(layer[2] for layer in layers)
+    share = sum(layer[1] * layer[2] for layer in layers) / (h_max * v_max)
+    return im.width * im.height * share * 2
+
+
+def _reduce_factor(w: int, h: int, max_side: int) -> int:
+    """The integer reduction for a strip decode: about twice `max_side` left, within budget."""
+    factor = max(2, -(-max(w, h) // (2 * max_side)))
+    while -(-w // factor) * -(-h // factor) * 4 > PREVIEW_MEMORY_BUDGET:
+        factor += 1
+    return factor
+
+
+def _too_big_to_preview(w: int, h: int) -> ImageRejectedError:
+    return ImageRejectedError(
+        f"This picture ({w} × {h} pixels) is too large to preview here without using a lot "
+        "of memory. It is still checked and can be sent as it is."
+    )
+
+
 def make_preview(source: ImageSource, *, max_side: int = 1024) -> bytes:
     """A JPEG preview, EXIF orientation applied, RGB, at most `max_side` on the long side.
 
+    Memory stays within `PREVIEW_MEMORY_BUDGET`: the decoded size (width × height × bytes
+    per pixel, 16-bit RGBA counted as 8) is computed from the header *before* decoding.
     JPEGs are scaled down by the decoder (1/2, 1/4 or 1/8 at decode time via `draft`), so a
-    48 MP photo decodes to ~2000×1500 instead of 8000×6000; other formats are decoded once
-    and reduced with `thumbnail(reducing_gap=...)`. The first frame of animations is used.
+    48 MP photo decodes to ~2000×1500 instead of 8000×6000. Other images within the budget
+    are decoded once and reduced with `thumbnail(reducing_gap=...)`; larger PNGs are decoded
+    a strip at a time and reduced as they go (`modelhunter._png_strips`); larger WebP and
+    interlaced PNG files get no preview. The first frame of animations is used.
 
     Raises:
-        ImageRejectedError: the file is empty, not an image, damaged, or too large to open
-            safely (over 80 megapixels — never decoded).
+        ImageRejectedError: the file is empty, not an image, damaged, too large to open
+            safely (over 80 megapixels — never decoded) or too large to preview within the
+            memory budget.
     """
     data, _ = read_source(source, MAX_BYTES)
     if data is None:
-        raise ImageRejectedError("This file is over 50 MB, so no preview can be made.")
+        raise ImageRejectedError(
+            f"This file is over {format_size(MAX_BYTES)}, so no preview can be made."
+        )
     if not data:
         raise ImageRejectedError("This file is empty, so no preview can be made.")
     webp = webp_size(data[:30])
     try:
         if webp and webp[0] * webp[1] > MAX_PIXELS:
             raise Image.DecompressionBombError
+        if webp and webp[0] * webp[1] * 4 > PREVIEW_MEMORY_BUDGET:  # decoded at open, RGBA
+            raise _too_big_to_preview(*webp)
         with Image.open(io.BytesIO(data)) as im:
             if im.width * im.height > MAX_PIXELS:
                 raise Image.DecompressionBombError
             orientation = _orientation(im)
             if im.format in ("JPEG", "MPO"):
+                if _jpeg_scan_bytes(im) > PREVIEW_MEMORY_BUDGET:
+                    raise _too_big_to_preview(im.width, im.height)
                 im.draft("RGB", (max_side, max_side))
-            im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
-            im.load()  # thumbnail() leaves small images undecoded; decode before the file closes
-            out = _to_rgb(im)
+            png = png_header(data) if im.format == "PNG" else None
+            per_pixel = max(_pixel_bytes(im.mode), png.raw_pixel_bytes if png else 0)
+            if im.width * im.height * per_pixel <= PREVIEW_MEMORY_BUDGET:
+                im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+                im.load()  # thumbnail() leaves small images undecoded; decode before closing
+                out = _to_rgb(im)
+            elif png is None or png.interlaced:
+                raise _too_big_to_preview(im.width, im.height)
+            else:
+                factor = _reduce_factor(im.width, im.height, max_side)
+                out = decode_reduced(data, png, factor)
+                out.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+                out = _to_rgb(out)
+    except ImageRejectedError:
+        raise
     except _BOMB_ERRORS as exc:
         raise ImageRejectedError(_BOMB_MESSAGE) from exc
     except UnidentifiedImageError as exc:
         raise ImageRejectedError("This file is not an image, so no preview can be made.") from exc
-    except _PIL_ERRORS as exc:
+    except (*_PIL_ERRORS, zlib.error) as exc:
         raise ImageRejectedError(
             "This picture is damaged, so no preview can be made. Re-export it and try again."
         ) from exc

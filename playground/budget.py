@@ -1,58 +1,129 @@
-"""Money rules for live keys: the session budget, what a run commits, the confirmation threshold.
+"""Money rules for live keys: budget windows, what a run commits, the confirmation threshold.
 
-Billing moment (contract §12): a run's price counts from the moment it is saved before the
-POST (conservative), replaced by the task's `cost` once the API reports it; failed and
-cancelled tasks count what the API reports (0 when absent); runs that were refused or never
-sent count 0.
+The budget windows are calendar periods in the configured timezone (`MODELHUNTER_BUDGET_TZ`,
+default UTC), so they mean the same in every tab and process and after a restart:
+
+- **today**: at most `MODELHUNTER_BUDGET_USD` may be committed per calendar day. The sidebar
+  changes today's amount for the key (every tab and process); the next day starts from the
+  configured amount again.
+- **this month**: when `MODELHUNTER_BUDGET_MONTHLY_USD` is set, at most that per calendar month.
+
+The spend in each window is read from the ledger (`playground/ledger.py`).
+
+Billing moment (contract §12): a run's price counts from the moment it is reserved, before
+anything is sent (conservative), replaced by the task's `cost` once the API reports it; failed
+and cancelled tasks count what the API reports (0 when absent); runs that were refused or
+never sent count 0; a run whose submit outcome is unknown keeps its price.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from modelhunter.pricing import format_usd
 from modelhunter.responses import TaskStatus
 from playground.runs import Run
-from playground.settings import Mode
+from playground.settings import Mode, Settings
 
 __all__ = [
     "Budget",
     "BudgetExceededError",
-    "budget_block",
+    "Standing",
+    "Windows",
     "committed",
     "needs_confirmation",
+    "zone",
 ]
 
 _NOTHING_SPENT = frozenset({"rejected", "not_sent"})
 _REFUNDED = frozenset({TaskStatus.FAILED, TaskStatus.CANCELLED})
 
 
+def zone(name: str) -> tzinfo:
+    """The timezone called `name` (UTC needs no timezone database).
+
+    Raises:
+        zoneinfo.ZoneInfoNotFoundError: no such timezone.
+    """
+    return UTC if name.upper() == "UTC" else ZoneInfo(name)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The calendar periods holding `now`: its local day, and where that day and month start."""
+
+    day: date
+    day_start: datetime
+    month_start: datetime
+
+
 @dataclass(frozen=True)
 class Budget:
-    """A spending cap: at most `limit` USD committed by runs created at or after `since`."""
+    """The configured limits: USD per calendar day and, optionally, per month, in `tz`."""
 
-    limit: Decimal
-    since: datetime
+    daily: Decimal
+    monthly: Decimal | None = None
+    tz: tzinfo = UTC
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Budget:
+        return cls(
+            daily=settings.budget_usd,
+            monthly=settings.budget_monthly_usd,
+            tz=zone(settings.budget_tz),
+        )
+
+    def windows(self, now: datetime) -> Windows:
+        """The day and month holding `now` in this budget's timezone (naive `now` is UTC)."""
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        day = now.astimezone(self.tz).date()
+        return Windows(
+            day=day,
+            day_start=datetime.combine(day, time.min, tzinfo=self.tz),
+            month_start=datetime.combine(day.replace(day=1), time.min, tzinfo=self.tz),
+        )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Spend and limits of the current windows, as the ledger has them."""
+
+    today: Decimal
+    month: Decimal
+    daily_limit: Decimal
+    monthly_limit: Decimal | None = None
+
+    def refusal(self, price: Decimal, sent: str = "") -> str | None:
+        """Why a run of `price` may not be reserved now (None when it may)."""
+        if self.today + price > self.daily_limit:
+            return (
+                f"This run ({format_usd(price)}) would take today's spend "
+                f"({format_usd(self.today)}) over the daily budget "
+                f"({format_usd(self.daily_limit)}). {sent}"
+                "Raise today's budget in the sidebar or choose cheaper settings."
+            )
+        if self.monthly_limit is not None and self.month + price > self.monthly_limit:
+            return (
+                f"This run ({format_usd(price)}) would take this month's spend "
+                f"({format_usd(self.month)}) over the monthly budget "
+                f"({format_usd(self.monthly_limit)}). {sent}"
+                "Choose cheaper settings, or wait for next month."
+            )
+        return None
 
 
 class BudgetExceededError(Exception):
     """A submit was refused before anything was sent: it would take spend over the budget."""
 
-    def __init__(self, *, price: Decimal, spent: Decimal, limit: Decimal) -> None:
+    def __init__(self, *, price: Decimal, standing: Standing) -> None:
         self.price = price
-        self.spent = spent
-        self.limit = limit
-        super().__init__(_over_budget_message(price, spent, limit, sent="Nothing was sent. "))
-
-
-def _over_budget_message(price: Decimal, spent: Decimal, limit: Decimal, sent: str = "") -> str:
-    return (
-        f"This run ({format_usd(price)}) would take this session's spend "
-        f"({format_usd(spent)}) over its budget ({format_usd(limit)}). {sent}"
-        "Raise the budget in settings or choose cheaper settings."
-    )
+        self.standing = standing
+        message = standing.refusal(price, sent="Nothing was sent. ")
+        super().__init__(message or "This run does not fit the budget. Nothing was sent.")
 
 
 def committed(run: Run) -> Decimal:
@@ -64,15 +135,6 @@ def committed(run: Run) -> Decimal:
     if run.task is not None and run.task.status in _REFUNDED:
         return Decimal(0)
     return run.price
-
-
-def budget_block(mode: Mode, spent: Decimal, price: Decimal, budget: Decimal) -> str | None:
-    """Why the next run may not be submitted (None when it may). Only live keys spend."""
-    if mode != "live":
-        return None
-    if spent + price > budget:
-        return _over_budget_message(price, spent, budget)
-    return None
 
 
 def needs_confirmation(mode: Mode, price: Decimal, threshold: Decimal) -> bool:

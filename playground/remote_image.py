@@ -32,6 +32,8 @@ from typing import Any
 
 import httpx
 
+from modelhunter.images import MAX_BYTES, format_size
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_TIMEOUT_S",
@@ -40,8 +42,7 @@ __all__ = [
     "fetch_image",
 ]
 
-MB = 1024 * 1024
-DEFAULT_MAX_BYTES = 50 * MB
+DEFAULT_MAX_BYTES = MAX_BYTES  # the API's image limit: a bigger image is refused anyway
 DEFAULT_TIMEOUT_S = 10.0
 MAX_REDIRECTS = 3
 USER_AGENT = "kling-playground/0.1 (image preview)"
@@ -262,10 +263,6 @@ def _pinned_request(url: httpx.URL, ip: str, timeout_s: float) -> httpx.Request:
     return httpx.Request("GET", url.copy_with(host=ip), headers=headers, extensions=extensions)
 
 
-def _size(n: int) -> str:
-    return f"{n / MB:.3g} MB" if n >= MB else f"{n / 1024:.3g} KB"
-
-
 def _check_answer(response: httpx.Response, max_bytes: int) -> None:
     status = response.status_code
     if not 200 <= status < 300:
@@ -287,7 +284,7 @@ def _check_answer(response: httpx.Response, max_bytes: int) -> None:
         )
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
-        raise RemoteImageError(f"The image is larger than {_size(max_bytes)}.")
+        raise RemoteImageError(f"The image is larger than {format_size(max_bytes)}.")
 
 
 def _read_capped(response: httpx.Response, max_bytes: int, remaining: Callable[[], float]) -> bytes:
@@ -295,6 +292,6 @@ def _read_capped(response: httpx.Response, max_bytes: int, remaining: Callable[[
     for chunk in response.iter_bytes():
         body += chunk
         if len(body) > max_bytes:
-            raise RemoteImageError(f"The image is larger than {_size(max_bytes)}.")
+            raise RemoteImageError(f"The image is larger than {format_size(max_bytes)}.")
         remaining()  # raises once the overall deadline has passed
     return bytes(body)

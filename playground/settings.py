@@ -7,8 +7,9 @@ import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from modelhunter.client import DEFAULT_BASE_URL
@@ -27,10 +28,27 @@ class Settings(BaseSettings):
     key: SecretStr | None = Field(default=None, description="API key; none means Demo mode.")
     base_url: str = Field(default=DEFAULT_BASE_URL, description="API base URL.")
     data_dir: Path = Field(default=Path("data"), description="Where runs and videos are kept.")
-    budget_usd: Decimal = Field(default=Decimal("5.00"), ge=0, description="Live session cap.")
+    budget_usd: Decimal = Field(
+        default=Decimal("5.00"), ge=0, description="Live: most committed per calendar day."
+    )
+    budget_monthly_usd: Decimal | None = Field(
+        default=None, ge=0, description="Live: most committed per calendar month (none: no cap)."
+    )
+    budget_tz: str = Field(default="UTC", description="Timezone of the budget's days and months.")
     confirm_above_usd: Decimal = Field(
         default=Decimal("1.00"), ge=0, description="Ask to confirm single live runs above this."
     )
+
+    @field_validator("budget_tz")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        if name.upper() == "UTC":  # needs no timezone database
+            return name
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {name!r}; use e.g. UTC or Europe/Berlin") from exc
+        return name
 
     @classmethod
     def load(cls, secrets: dict[str, Any] | None = None) -> Settings:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import streamlit as st
 
 from playground.backend import Backend, connect
-from playground.budget import Budget, committed
+from playground.budget import Budget, Standing
 from playground.draft import Draft
 from playground.jobs import Jobs
 from playground.runs import Run
@@ -28,6 +28,7 @@ from playground.store import Store
 __all__ = [
     "Session",
     "active_key",
+    "budget_standing",
     "cancel_run",
     "fill_form_from",
     "get_jobs",
@@ -35,10 +36,10 @@ __all__ = [
     "get_settings",
     "poll",
     "poll_interval",
+    "set_daily_budget",
 ]
 
 _SESSION = "kp_session"
-_BUDGET_WINDOWS: dict[tuple[str, str], datetime] = {}  # (scope, data dir) -> window start
 DOUBLE_CLICK_S = 3.0
 _JOBS = "kp_jobs"
 MAX_SESSION_IMAGES = 8
@@ -56,7 +57,7 @@ class Session:
     scope: str | None = None
     notice: str | None = None
     form_generation: int = 0
-    started_at: datetime | None = None  # the budget counts runs from here
+    refusal: str | None = None  # a refused submit's reason, shown by the page's next run
     form_refilled: bool = False
     next_poll: dict[str, datetime] = field(default_factory=dict)  # run id -> when due
     last_submit: tuple[str, float] | None = None  # (request fingerprint, monotonic time)
@@ -66,8 +67,6 @@ class Session:
         last = self.last_submit
         self.last_submit = (fingerprint, now)
         return last is not None and last[0] == fingerprint and now - last[1] < DOUBLE_CLICK_S
-
-    budget_usd: Decimal | None = None  # set in the sidebar (Live mode)
 
     def gallery(self) -> list[Run]:
         """Runs newest first."""
@@ -85,19 +84,6 @@ class Session:
             if oldest is None:
                 break
             del self.image_bytes[oldest]
-
-    def spent(self) -> Decimal:
-        """Money this session's runs committed (the budget meter; see `budget.committed`)."""
-        since = self.started_at
-        return sum(
-            (committed(r) for r in self.runs.values() if since is None or r.created_at >= since),
-            Decimal(0),
-        )
-
-    def budget(self, settings: Settings) -> Budget:
-        """The session's budget: the sidebar's amount, else the configured one."""
-        limit = self.budget_usd if self.budget_usd is not None else settings.budget_usd
-        return Budget(limit=limit, since=self.started_at or datetime.min.replace(tzinfo=UTC))
 
 
 def _secrets() -> dict[str, Any]:
@@ -149,10 +135,17 @@ def get_jobs() -> tuple[Jobs, Backend]:
         st.session_state[_JOBS] = cached
         session.runs = {r.run_id: r for r in store.runs()}
         session.scope = scope
-        # The budget window is shared by every session of this key in this app process, so
-        # a browser refresh (a new session) does not reset the spend meter.
-        session.started_at = _BUDGET_WINDOWS.setdefault((scope, str(settings.data_dir)), jobs.now())
     return cached[1], cached[2]
+
+
+def budget_standing(jobs: Jobs, settings: Settings) -> Standing:
+    """Today's and this month's spend and limits for the key in use, from its ledger."""
+    return jobs.store.ledger.standing(Budget.from_settings(settings), jobs.now())
+
+
+def set_daily_budget(jobs: Jobs, settings: Settings, amount: Decimal) -> None:
+    """Today's budget for the key in use, for every tab and process (from the sidebar)."""
+    jobs.store.ledger.set_daily_budget(Budget.from_settings(settings), jobs.now(), amount)
 
 
 def poll(jobs: Jobs, session: Session, *, everything: bool = False) -> bool:

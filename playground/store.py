@@ -1,9 +1,10 @@
 """Persistence of runs and their files: SQLite + a folder per scope (demo or key hash).
 
-Money is reserved here: `reserve()` checks a budget and saves the run in one step, under a
-lock shared by every `Store` of the same folder in this process and inside an SQLite
-`BEGIN IMMEDIATE` transaction, so neither two sessions nor two processes can both pass the
-check with the last dollar.
+Money lives in the same database, in the ledger (`playground/ledger.py`): `reserve()` checks
+the budget and saves the run in one step, under a lock shared by every `Store` of the same
+folder in this process and inside an SQLite `BEGIN IMMEDIATE` transaction, so neither two
+sessions nor two processes can both pass the check with the last dollar; every save of a run
+brings its ledger entry up to date.
 
 Failures of the folder or the database on this machine are raised as `StoreUnavailable`
 (`store_health`); a damaged database found on opening is moved aside and rebuilt instead.
@@ -21,13 +22,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
 from pydantic import ValidationError
 
-from playground.budget import Budget, BudgetExceededError, committed
+from playground import ledger
+from playground.budget import Budget
 from playground.disk import Disk
 from playground.runs import Run
 from playground.store_health import (
@@ -50,17 +51,17 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
     task_id TEXT,
-    body TEXT NOT NULL,
-    committed TEXT
+    body TEXT NOT NULL
 )
 """
 _INDEX = "CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at)"
 _UPSERT = """
-INSERT INTO runs(run_id, created_at, task_id, body, committed) VALUES (?,?,?,?,?)
+INSERT INTO runs(run_id, created_at, task_id, body) VALUES (?,?,?,?)
 ON CONFLICT(run_id) DO UPDATE SET
-    created_at=excluded.created_at, task_id=excluded.task_id,
-    body=excluded.body, committed=excluded.committed
+    created_at=excluded.created_at, task_id=excluded.task_id, body=excluded.body
 """
+# 1: UTC `created_at` stamps; 2: the money ledger (entries for the runs saved before it).
+_SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -171,11 +172,11 @@ class Store:
                 self.disk.tighten(self._db.with_name(self._db.name + suffix))
             for folder in (self.videos, self.images):
                 self.disk.tighten_files(folder)
+        self.ledger = ledger.Ledger(self._connect, self._transaction)
         with self._transaction() as db:
             db.execute(_TABLE)
             db.execute(_INDEX)
-            self._migrate(db)
-            self._rebuild(db)
+            ledger.create_tables(db)
             self._migrate(db)
             self._rebuild(db)
 
@@ -225,18 +226,17 @@ class Store:
             db.execute("COMMIT")
 
     def _migrate(self, db: sqlite3.Connection) -> None:
-        """Rows written before the `committed` column existed get it (and a UTC stamp)."""
-        columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
-        if "committed" not in columns:
-            db.execute("ALTER TABLE runs ADD COLUMN committed TEXT")
-        rows = db.execute("SELECT run_id, body FROM runs WHERE committed IS NULL").fetchall()
-        for run_id, body in rows:
+        """Bring an older database up to date: UTC stamps, ledger entries for its runs."""
+        if db.execute("PRAGMA user_version").fetchone()[0] >= _SCHEMA_VERSION:
+            return
+        for run_id, body in db.execute("SELECT run_id, body FROM runs").fetchall():
             run = self._parse(body)
             if run is not None:
                 db.execute(
-                    "UPDATE runs SET created_at=?, committed=? WHERE run_id=?",
-                    (_stamp(run.created_at), str(committed(run)), run_id),
+                    "UPDATE runs SET created_at=? WHERE run_id=?", (_stamp(run.created_at), run_id)
                 )
+                ledger.settle(db, run)
+        db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     @staticmethod
     def _parse(body: str) -> Run | None:
@@ -254,9 +254,9 @@ class Store:
             _stamp(run.created_at),
             run.task.id if run.task else None,
             run.model_dump_json(),
-            str(committed(run)),
         )
         db.execute(_UPSERT, row)
+        ledger.settle(db, run)  # the run's ledger entry follows it (cost reported, released…)
 
     def save(self, run: Run) -> None:
         """Insert or update a run."""
@@ -264,32 +264,15 @@ class Store:
             self._write(db, run)
 
     def reserve(self, run: Run, budget: Budget) -> None:
-        """Save a new run only if it keeps the spend since `budget.since` within the limit.
+        """Save a new run only if its price fits the budget's windows (see `ledger`).
 
         Raises:
-            BudgetExceededError: spend + this run's price would exceed `budget.limit`
-                (nothing is saved).
+            BudgetExceededError: the price does not fit today's (or this month's) budget;
+                nothing is saved.
         """
         with self._transaction() as db:
-            spent = self._committed_since(db, budget.since, excluding=run.run_id)
-            if spent + run.price > budget.limit:
-                raise BudgetExceededError(price=run.price, spent=spent, limit=budget.limit)
+            ledger.reserve(db, run, budget)
             self._write(db, run)
-
-    def committed_since(self, since: datetime) -> Decimal:
-        """Money committed by the runs created at or after `since` (see `budget.committed`)."""
-        with self._connect() as db:
-            return self._committed_since(db, since)
-
-    @staticmethod
-    def _committed_since(
-        db: sqlite3.Connection, since: datetime, excluding: str | None = None
-    ) -> Decimal:
-        rows = db.execute(
-            "SELECT committed FROM runs WHERE created_at >= ? AND run_id IS NOT ?",
-            (_stamp(since), excluding),
-        ).fetchall()
-        return sum((Decimal(r[0] or 0) for r in rows), Decimal(0))
 
     def get(self, run_id: str) -> Run | None:
         with self._connect() as db:

@@ -1,12 +1,9 @@
-"""The budget can never be exceeded: sequential and concurrent submits, threads and processes."""
+"""The budget can never be exceeded: sequential and concurrent submits, refusals, reported costs."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,18 +17,18 @@ from modelhunter.responses import Task, TaskStatus
 from playground.budget import (
     Budget,
     BudgetExceededError,
-    budget_block,
+    Standing,
     committed,
     needs_confirmation,
 )
 from playground.jobs import Jobs
 from playground.runs import Run
+from playground.settings import Settings
 from playground.store import Store
 
 KEY = "river_live_" + "b" * 32
 LIMIT = Decimal("2.00")
 PRICE = Decimal("0.42")  # kling-v3, 5 s, std, no sound
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _request(prompt: str = "a slow push in") -> KlingV3Request:
@@ -76,6 +73,10 @@ def _task(status: TaskStatus, cost: str | None = None) -> Task:
     )
 
 
+def _today(jobs: Jobs, budget: Budget) -> Decimal:
+    return jobs.store.ledger.standing(budget, jobs.now()).today
+
+
 def test_price_counts_until_the_api_reports_a_cost() -> None:
     assert committed(_run(phase="submitting")) == PRICE
     assert committed(_run(phase="unknown")) == PRICE
@@ -91,40 +92,66 @@ def test_refused_unsent_failed_and_cancelled_runs_count_what_was_charged() -> No
     assert committed(_run(task=_task(TaskStatus.CANCELLED, cost="0.10"))) == Decimal("0.10")
 
 
-def test_budget_block_and_confirmation_apply_to_live_keys_only() -> None:
-    assert budget_block("demo", Decimal(10), PRICE, LIMIT) is None
-    message = budget_block("live", Decimal("1.80"), PRICE, LIMIT)
+def test_the_refusal_names_the_window_and_the_figures() -> None:
+    day = Standing(today=Decimal("1.80"), month=Decimal("1.80"), daily_limit=LIMIT)
+    message = day.refusal(PRICE)
     assert message is not None
-    assert "$0.42" in message and "$1.80" in message and "$2.00" in message
-    assert "Raise the budget" in message
-    assert budget_block("live", Decimal("1.58"), PRICE, LIMIT) is None  # exactly the limit
+    assert "$0.42" in message and "today's spend ($1.80)" in message
+    assert "daily budget ($2.00)" in message and "Raise today's budget" in message
+    assert (
+        Standing(today=Decimal("1.58"), month=Decimal(0), daily_limit=LIMIT).refusal(PRICE) is None
+    )
+    month = Standing(
+        today=Decimal(0), month=Decimal("9.80"), daily_limit=LIMIT, monthly_limit=Decimal(10)
+    )
+    message = month.refusal(PRICE)
+    assert message is not None and "this month's spend ($9.80)" in message
+    assert "monthly budget ($10.00)" in message
+
+
+def test_confirmation_applies_to_live_keys_above_the_threshold() -> None:
     assert needs_confirmation("live", Decimal("1.01"), Decimal(1))
+    assert not needs_confirmation("live", Decimal("1.00"), Decimal(1))
     assert not needs_confirmation("sandbox", Decimal(9), Decimal(1))
+
+
+def test_the_budget_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODELHUNTER_BUDGET_USD", "1.50")
+    monkeypatch.setenv("MODELHUNTER_BUDGET_MONTHLY_USD", "20")
+    monkeypatch.setenv("MODELHUNTER_BUDGET_TZ", "Europe/Berlin")
+    budget = Budget.from_settings(Settings.load())
+    assert (budget.daily, budget.monthly, str(budget.tz)) == (
+        Decimal("1.50"),
+        Decimal(20),
+        "Europe/Berlin",
+    )
+    monkeypatch.setenv("MODELHUNTER_BUDGET_TZ", "Mars/Olympus")
+    with pytest.raises(ValueError, match="unknown timezone"):
+        Settings.load()
 
 
 def test_sequential_submits_stop_at_the_budget(fake_modelhunter, manual_clock, tmp_path) -> None:
     jobs = _jobs(fake_modelhunter, manual_clock, tmp_path)
-    budget = Budget(limit=LIMIT, since=manual_clock.now())
+    budget = Budget(daily=LIMIT)
     accepted = [jobs.submit(_request(f"shot {n}"), budget=budget) for n in range(4)]
     assert all(run.phase == "tracking" for run in accepted)
     with pytest.raises(BudgetExceededError) as refused:
         jobs.submit(_request("one too many"), budget=budget)
     err = refused.value
-    assert (err.price, err.spent, err.limit) == (PRICE, Decimal("1.68"), LIMIT)
-    assert "Nothing was sent" in str(err) and "Raise the budget" in str(err)
+    assert (err.price, err.standing.today, err.standing.daily_limit) == (
+        PRICE,
+        Decimal("1.68"),
+        LIMIT,
+    )
+    assert "Nothing was sent" in str(err) and "Raise today's budget" in str(err)
     assert fake_modelhunter.task_count() == 4
     assert len(jobs.store.runs()) == 4, "a refused run is not saved"
-    assert jobs.store.committed_since(budget.since) == Decimal("1.68")
+    assert _today(jobs, budget) == Decimal("1.68")
 
 
-def test_runs_before_the_budget_start_and_refused_runs_do_not_count(
-    fake_modelhunter, manual_clock, tmp_path
-) -> None:
+def test_refused_runs_release_their_reservation(fake_modelhunter, manual_clock, tmp_path) -> None:
     jobs = _jobs(fake_modelhunter, manual_clock, tmp_path)
-    for n in range(3):
-        jobs.submit(_request(f"earlier {n}"))
-    manual_clock.advance(60)
-    budget = Budget(limit=Decimal("0.84"), since=manual_clock.now())
+    budget = Budget(daily=Decimal("0.84"))
     fake_modelhunter.faults.fail_next(400, match=("POST", "/kling"))
     rejected = jobs.submit(_request("refused"), budget=budget)
     assert rejected.phase == "rejected"
@@ -138,7 +165,7 @@ def test_runs_before_the_budget_start_and_refused_runs_do_not_count(
 
 def test_reported_cost_replaces_the_price(fake_modelhunter, manual_clock, tmp_path) -> None:
     jobs = _jobs(fake_modelhunter, manual_clock, tmp_path)
-    budget = Budget(limit=LIMIT, since=manual_clock.now())
+    budget = Budget(daily=LIMIT)
     fake_modelhunter.fail_next_task()
     failed = jobs.submit(_request("will fail"), budget=budget)
     for _ in range(3):
@@ -148,14 +175,14 @@ def test_reported_cost_replaces_the_price(fake_modelhunter, manual_clock, tmp_pa
     manual_clock.advance(30)
     jobs.refresh([failed])
     assert failed.status == "failed"
-    assert jobs.store.committed_since(budget.since) == Decimal("1.26")
+    assert _today(jobs, budget) == Decimal("1.26")
     assert jobs.submit(_request("room again"), budget=budget).phase == "tracking"
 
 
 def test_concurrent_submits_never_exceed_the_budget(
     fake_modelhunter, manual_clock, tmp_path
 ) -> None:
-    budget = Budget(limit=LIMIT, since=manual_clock.now() - timedelta(seconds=1))
+    budget = Budget(daily=LIMIT)
     start = threading.Barrier(8)
     accepted: list[Run] = []
     refused: list[BudgetExceededError] = []
@@ -185,64 +212,6 @@ def test_concurrent_submits_never_exceed_the_budget(
     assert not errors, errors
     assert len(accepted) == 4 and len(refused) == 4
     store = Store(tmp_path, "key-budget")
-    assert store.committed_since(budget.since) == Decimal("1.68") <= LIMIT
+    assert store.ledger.standing(budget, manual_clock.now()).today == Decimal("1.68") <= LIMIT
     assert fake_modelhunter.task_count() == 4
     assert {r.task.id for r in accepted if r.task} == store.task_ids()
-
-
-_WORKER = textwrap.dedent(
-    """
-    import sys
-    from datetime import UTC, datetime
-    from decimal import Decimal
-    from pathlib import Path
-
-    from modelhunter.requests import KlingV3Request
-    from playground.budget import Budget, BudgetExceededError
-    from playground.jobs import new_run_id
-    from playground.runs import Run
-    from playground.store import Store
-
-    store = Store(Path(sys.argv[1]), "key-budget")
-    request = KlingV3Request.model_validate(
-        {"model": "kling-v3", "input": {"image": "https://example.com/a.png"}}
-    )
-    budget = Budget(limit=Decimal("2.00"), since=datetime(2026, 1, 1, tzinfo=UTC))
-    accepted = 0
-    for _ in range(10):
-        run = Run(
-            run_id=new_run_id(),
-            created_at=datetime.now(UTC),
-            request=request,
-            price=Decimal("0.42"),
-        )
-        try:
-            store.reserve(run, budget)
-        except BudgetExceededError:
-            continue
-        accepted += 1
-    print(accepted)
-    """
-)
-
-
-def test_processes_sharing_a_store_never_exceed_the_budget(tmp_path) -> None:
-    Store(tmp_path, "key-budget")  # create the database before the race
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", _WORKER, str(tmp_path)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    counts = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err
-        counts.append(int(out.strip()))
-    assert sum(counts) == 4
-    store = Store(tmp_path, "key-budget")
-    assert store.committed_since(datetime(2026, 1, 1, tzinfo=UTC)) == Decimal("1.68")

@@ -320,12 +320,12 @@ class CountingStream(httpx.SyncByteStream):
 
 
 def test_body_over_the_cap_stops_reading() -> None:
-    body = CountingStream(chunk=1024 * 1024, chunks=200)
+    body = CountingStream(chunk=1_000_000, chunks=200)
     server = Recorder(httpx.Response(200, headers={"content-type": "image/jpeg"}, stream=body))
     with pytest.raises(RemoteImageError, match=r"^The image is larger than 3 MB\.$"):
         fetch_image(
             "http://img.example.com/a.jpg",
-            max_bytes=3 * 1024 * 1024,
+            max_bytes=3_000_000,
             transport=server.transport,
             resolver=PUBLIC,
         )

@@ -11,6 +11,7 @@ import pytest
 
 from modelhunter.requests import parse_request
 from modelhunter.responses import Task, TaskStatus
+from playground.budget import Budget
 from playground.runs import InputImage, Run
 from playground.settings import scope_for
 from playground.store import Store
@@ -151,8 +152,9 @@ def test_a_store_written_by_the_first_version_still_reads(tmp_path) -> None:
     db.close()
     store = Store(tmp_path, "demo")
     assert store.get("run_a") == run
-    assert store.committed_since(T0) == Decimal("0.42")
-    assert store.committed_since(T0 + timedelta(seconds=1)) == 0
+    budget = Budget(daily=Decimal(5))
+    assert store.ledger.standing(budget, T0).today == Decimal("0.42"), "its spend still counts"
+    assert store.ledger.standing(budget, T0 + timedelta(days=1)).today == 0
 
 
 def test_an_unreadable_row_hides_nothing_else(tmp_path) -> None:

@@ -1,0 +1,144 @@
+"""The money ledger of one key scope, kept in the store's SQLite database.
+
+One entry per run submitted from here, dated when the run was first saved. A Live run's entry
+is its reservation: written, after the budget check, before anything is uploaded or sent,
+with the quoted price. The entry then follows the run on every save (`settle`): replaced by
+the task's `cost` once the API reports it, released to 0 only when the run was refused or
+never sent; a run whose submit outcome is unknown keeps its price. The check and the
+reservation happen inside one `BEGIN IMMEDIATE` transaction (the store's, under its
+process-wide lock), so threads, tabs and processes sharing the folder are serialised and none
+can pass the check with the same dollar. Today's budget, when changed in the sidebar, is kept
+here too, so every tab and process of the key uses the same amount. (Demo and Sandbox scopes
+have entries too; nothing reads them.)
+
+The meter, the Submit block and the refusal all read `Ledger.standing()`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Literal
+
+from playground.budget import Budget, BudgetExceededError, Standing, Windows, committed
+from playground.runs import Run
+
+__all__ = ["EntryKind", "Ledger", "create_tables", "entry_for", "reserve", "settle"]
+
+EntryKind = Literal["reserved", "charged", "released"]
+Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
+
+_TABLES = (
+    """
+    CREATE TABLE IF NOT EXISTS ledger (
+        run_id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        price TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        kind TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS ledger_at ON ledger(at)",
+    "CREATE TABLE IF NOT EXISTS daily_budgets (day TEXT PRIMARY KEY, amount TEXT NOT NULL)",
+)
+
+
+def _stamp(moment: datetime) -> str:
+    """A sortable UTC timestamp (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_for(run: Run) -> tuple[EntryKind, Decimal]:
+    """What a run's ledger entry says now (the amount is `budget.committed`)."""
+    amount = committed(run)
+    if run.phase in ("rejected", "not_sent"):
+        return "released", amount
+    if run.task is not None and (run.task.cost is not None or run.task.is_terminal):
+        return "charged", amount
+    return "reserved", amount
+
+
+def create_tables(db: sqlite3.Connection) -> None:
+    for statement in _TABLES:
+        db.execute(statement)
+
+
+def reserve(db: sqlite3.Connection, run: Run, budget: Budget) -> None:
+    """Reserve a new run's price if it fits every window (call inside `BEGIN IMMEDIATE`).
+
+    Raises:
+        BudgetExceededError: the price does not fit; nothing is written.
+    """
+    standing = _standing(db, budget, budget.windows(run.created_at), excluding=run.run_id)
+    if standing.refusal(run.price) is not None:
+        raise BudgetExceededError(price=run.price, standing=standing)
+    _upsert(db, run)
+
+
+def settle(db: sqlite3.Connection, run: Run) -> None:
+    """Write a run's entry as the run stands now (call on every save of the run).
+
+    Every run submitted from here has an entry, made at its first save and dated then; a
+    task recovered from the API list that we never submitted gets none.
+    """
+    if run.request is not None:
+        _upsert(db, run)
+        return
+    kind, amount = entry_for(run)
+    db.execute("UPDATE ledger SET amount=?, kind=? WHERE run_id=?", (str(amount), kind, run.run_id))
+
+
+def _upsert(db: sqlite3.Connection, run: Run) -> None:
+    kind, amount = entry_for(run)
+    db.execute(
+        "INSERT INTO ledger(run_id, at, price, amount, kind) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(run_id) DO UPDATE SET amount=excluded.amount, kind=excluded.kind",
+        (run.run_id, _stamp(run.created_at), str(run.price), str(amount), kind),
+    )
+
+
+def _standing(
+    db: sqlite3.Connection, budget: Budget, windows: Windows, excluding: str | None = None
+) -> Standing:
+    day_start = _stamp(windows.day_start)
+    rows = db.execute(
+        "SELECT at, amount FROM ledger WHERE at >= ? AND run_id IS NOT ?",
+        (_stamp(windows.month_start), excluding),
+    ).fetchall()
+    override = db.execute(
+        "SELECT amount FROM daily_budgets WHERE day=?", (windows.day.isoformat(),)
+    ).fetchone()
+    return Standing(
+        today=sum((Decimal(amount) for at, amount in rows if at >= day_start), Decimal(0)),
+        month=sum((Decimal(amount) for _, amount in rows), Decimal(0)),
+        daily_limit=Decimal(override[0]) if override else budget.daily,
+        monthly_limit=budget.monthly,
+    )
+
+
+class Ledger:
+    """Reads and budget changes on one store's ledger (the store passes its connection)."""
+
+    def __init__(self, connect: Connect, transaction: Connect) -> None:
+        self._connect = connect
+        self._transaction = transaction
+
+    def standing(self, budget: Budget, now: datetime) -> Standing:
+        """Spend and limits of the windows holding `now`, across every tab and process."""
+        with self._connect() as db:
+            return _standing(db, budget, budget.windows(now))
+
+    def set_daily_budget(self, budget: Budget, now: datetime, amount: Decimal) -> None:
+        """Today's budget for this key (every tab and process); tomorrow is `budget.daily`."""
+        day = budget.windows(now).day.isoformat()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO daily_budgets(day, amount) VALUES (?,?) "
+                "ON CONFLICT(day) DO UPDATE SET amount=excluded.amount",
+                (day, str(amount)),
+            )
