@@ -14,6 +14,7 @@ presigned upload URL or result downloads, never in a URL, message or repr.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -24,8 +25,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from .calllog import CallLog
 from .errors import (
     AmbiguousSubmitError,
     ApiConnectionError,
@@ -34,10 +36,10 @@ from .errors import (
     ConflictError,
     InvalidResponseError,
     TransferError,
-    invalid_response,
     raise_for_response,
     redact,
 )
+from .reading import read_reply
 from .reconcile import CLOCK_SKEW, lookup_submit
 from .responses import (
     Balance,
@@ -56,7 +58,6 @@ from .retries import (
     retrying,
 )
 from .transfers import TRANSFER_CHUNK_SIZE, UploadSource, require_http_url
-from .wire import envelope as _envelope
 from .wire import iso as _iso
 from .wire import mask_key
 from .wire import segment as _segment
@@ -134,12 +135,17 @@ class Client:
         self.submit_timeout = submit_timeout
         # No auth in the client's default headers: it is added per request to base_url only,
         # so uploads and downloads through the same connection pool never carry it.
+        self.calls = CallLog()
         self._http = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
             timeout=timeout,
             transport=transport,
             headers={"User-Agent": USER_AGENT},
             follow_redirects=False,
+            event_hooks={
+                "request": [self.calls.on_request],
+                "response": [self.calls.on_response],
+            },
         )
 
     @property
@@ -195,7 +201,12 @@ class Client:
                 return once()
             return retrying(self.max_retries, self._sleep)(once)
         except httpx.TransportError as exc:
+            self._no_reply(exc)
             raise self._connection_error(exc) from exc
+
+    def _no_reply(self, exc: httpx.TransportError) -> None:
+        with contextlib.suppress(RuntimeError):  # an error without its request
+            self.calls.on_no_reply(exc.request, exc)
 
     def _api(
         self,
@@ -216,23 +227,7 @@ class Client:
         return response
 
     def _parse(self, response: httpx.Response, model: type[M], *, enveloped: bool = True) -> M:
-        try:
-            payload = response.json()
-        except ValueError as exc:
-            raise invalid_response(response, secrets=(self._api_key,)) from exc
-        try:
-            if enveloped:
-                return _envelope(model).model_validate(payload).data
-            return model.model_validate(payload)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise InvalidResponseError(
-                f"The API answered HTTP {response.status_code} with JSON of an unexpected "
-                f"shape ({where}: {first['msg']}).",
-                status_code=response.status_code,
-                request_id=response.headers.get("X-Request-Id"),
-            ) from exc
+        return read_reply(response, model, enveloped=enveloped, secrets=(self._api_key,))
 
     def submit(self, request: KlingV3Request | KlingV26Request) -> SubmitAck:
         """Create a task: `POST /kling/image-to-video` with the request's JSON. Never retried.
@@ -267,8 +262,10 @@ class Client:
         try:
             response = self._http.send(http_request)
         except _NOT_SENT as exc:
+            self._no_reply(exc)
             raise self._connection_error(exc) from exc
         except httpx.TransportError as exc:
+            self._no_reply(exc)
             raise AmbiguousSubmitError(
                 f"The submit request was sent but no reply came ({type(exc).__name__}); "
                 "the task may or may not exist.",
