@@ -7,6 +7,7 @@ import functools
 import streamlit as st
 
 from components.sidebar import render_sidebar, render_spend
+from components.store_outage import check_store, store_guard
 from playground.state import (
     active_key,
     budget_standing,
@@ -20,6 +21,7 @@ st.set_page_config(page_title="Kling Playground", page_icon="🎬", layout="wide
 
 settings = get_settings()
 session = get_session()
+check_store(session, settings)  # the data folder can't be used: banner, sidebar, videos; stops
 jobs, backend = get_jobs()
 live = backend.mode == "live"
 spend_slot = render_sidebar(
@@ -45,5 +47,6 @@ page = st.navigation(
         ),
     ]
 )
-page.run()
+with store_guard(session, settings):  # a store failure mid-page: the same banner, no crash
+    page.run()
 render_spend(spend_slot, budget_standing(jobs, settings) if live else None, settings)

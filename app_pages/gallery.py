@@ -18,6 +18,7 @@ from playground.state import (
     get_session,
     poll,
     poll_interval,
+    retry_download,
 )
 
 SELECTED = "gallery_selected"
@@ -29,6 +30,7 @@ jobs, backend = get_jobs()
 # offline service's in Demo mode, UTC otherwise).
 _rerun_with = functools.partial(fill_form_from, session, store=jobs.store)
 _cancel = functools.partial(cancel_run, jobs, session)
+_retry_download = functools.partial(retry_download, jobs, session)
 _check = functools.partial(check_run, jobs, session)
 
 
@@ -76,6 +78,7 @@ def grid() -> None:
         on_cancel=_cancel,
         on_check=_check,
         charged=backend.mode == "live",
+        on_retry_download=_retry_download,
     )
     if finished:
         st.rerun()

@@ -10,6 +10,7 @@ from modelhunter.pricing import format_usd
 from modelhunter.requests import MODEL_IDS
 from modelhunter.responses import TaskPage, TaskStatus
 from playground.history import HistoryFilters, fetch_page, recover
+from playground.runs import Run
 from playground.state import get_jobs, get_session
 
 session = get_session()
@@ -47,6 +48,11 @@ except ApiError as exc:
     page = None
 
 
+def _video_missing(run: Run) -> bool:
+    """A finished run of ours whose video is not on this machine: Recover fetches it again."""
+    return run.status == "succeeded" and jobs.store.video_path(run) is None
+
+
 def show(page: TaskPage) -> None:
     """The page of tasks with gallery marks, recover buttons and paging."""
     known = {r.task_id: r for r in session.runs.values() if r.task_id}
@@ -71,7 +77,7 @@ def show(page: TaskPage) -> None:
         row[3].text(task.model)
         row[4].text(task.created_at.astimezone().strftime("%d %b %Y %H:%M"))
         row[5].text(format_usd(task.cost) if task.cost is not None else "—")
-        if task.id in known:
+        if task.id in known and not _video_missing(known[task.id]):
             row[6].text("✓ in gallery")
         elif row[6].button("Recover", key=f"recover|{task.id}", icon=":material/download:"):
             try:

@@ -26,6 +26,12 @@ def _reader(path: Path) -> Callable[[], bytes]:
     return lambda: path.read_bytes()  # read only when the user clicks Download
 
 
+def _title(run: Run) -> str:
+    if run.request is not None:
+        return run.prompt or "(no prompt)"
+    return f"Task {run.task_id}" if run.task_id else f"Video {run.run_id} (found on disk)"
+
+
 def _money(run: Run, charged: bool) -> str:
     price = format_usd(run.price) + (" (est.)" if run.price_estimated else "")
     if not charged:
@@ -57,10 +63,11 @@ def render_result_card(
     on_cancel: RunAction | None,
     on_check: CheckAction | None = None,
     charged: bool = True,
+    on_retry_download: RunAction | None = None,
 ) -> None:
-    """One run: video (or status), download, facts, settings used, re-run."""
+    """One run: video (or status), download (or Retry download), facts, settings, re-run."""
     with st.container(border=True, key=f"card_{run.run_id}"):
-        title = run.prompt or ("(no prompt)" if run.request else f"Task {run.task_id}")
+        title = _title(run)
         st.markdown(f"**{md_escape(title[:90])}{'…' if len(title) > 90 else ''}**")
         if video is not None and video.exists():
             st.video(str(video))
@@ -83,6 +90,14 @@ def render_result_card(
                     key=f"dl|{run.run_id}",
                     icon=":material/download:",
                     on_click="ignore",
+                )
+            elif on_retry_download is not None and run.status == "succeeded":
+                st.button(  # paid for but not on this machine (yet): fetch it now
+                    "Retry download",
+                    key=f"retry_dl|{run.run_id}",
+                    icon=":material/download:",
+                    on_click=on_retry_download,
+                    args=(run,),
                 )
         with cols[1]:
             st.button(
@@ -108,7 +123,7 @@ def render_tile(
             st.image(str(poster), width="stretch")
         else:
             render_status(run, now, on_cancel=None)
-        title = run.prompt or ("(no prompt)" if run.request else f"Task {run.task_id}")
+        title = _title(run)
         facts = " · ".join([*_facts(run)[:2], status_label(run.status)])
         short = f"{md_escape(title[:60])}{'…' if len(title) > 60 else ''}"
         st.markdown(f"**{short}**  \n:gray[{md_escape(facts)}]")
@@ -134,6 +149,7 @@ def render_gallery(
     on_cancel: RunAction | None,
     on_check: CheckAction | None = None,
     charged: bool = True,
+    on_retry_download: RunAction | None = None,
     columns: int = 4,
     page_size: int = 8,
     key: str = "gallery",
@@ -159,6 +175,7 @@ def render_gallery(
                 on_cancel=on_cancel,
                 on_check=on_check,
                 charged=charged,
+                on_retry_download=on_retry_download,
             )
     pages = max(1, -(-len(runs) // page_size))
     page = 1

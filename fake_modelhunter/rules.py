@@ -23,6 +23,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fake_modelhunter.reading import (
+    ABSENT,
+    IMAGE_URL,
+    WEBHOOK_URL,
+    Problem,
+    Reader,
+    Refused,
+    whole,
+)
 from fake_modelhunter.replies import ServiceError
 from fake_modelhunter.video_request import Shot, VideoRequest, Voice
 
@@ -33,21 +42,13 @@ ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MODES = ("std", "pro")
 SOUNDS = ("off", "on")
 MULTI_SHOT = ("true", "intelligence")
-V3_SECONDS = range(3, 16)
+V3_SECONDS = (3, 15)  # from, to
 V26_SECONDS = (5, 10)
 MAX_SHOTS, MAX_SHOT_SECONDS, MAX_ELEMENTS, MAX_VOICES = 6, 15, 4, 4
-MAX_URL, MAX_PROMPT, MAX_NEGATIVE = 2048, 10_000, 2_500
+MAX_PROMPT, MAX_NEGATIVE = 10_000, 2_500
 MAX_VOICE_ID, MAX_VOICE_TEXT = 128, 500
 MAX_METADATA_KEYS, MAX_METADATA_VALUE = 16, 512
 METADATA_KEY = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-IMAGE_URL = re.compile(r"https?://[^\s/]+\S*")
-WEBHOOK_URL = re.compile(r"https://[^\s/]+\S*")
-# Unicode's White_Space property: what "trimmed" means here.
-WHITESPACE = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680"
-    + "".join(map(chr, range(0x2000, 0x200B)))
-    + ("\u2028\u2029\u202f\u205f\u3000")
-)
 TOP_FIELDS = ("model", "input", "webhookUrl", "metadata")
 COMMON_FIELDS = (
     "image", "image_tail", "prompt", "negative_prompt", "duration", "aspect_ratio", "mode",
@@ -65,111 +66,6 @@ FIELD_ORDER = (
     "model", "input", *(f"input.{key}" for key in COMMON_FIELDS if key != "voice_list"),
     *(f"input.{key}" for key in V3_ONLY_FIELDS), "input.voice_list", "webhookUrl", "metadata",
 )  # fmt: skip
-
-Problem = tuple[str, str]  # (field path, e.g. "input.multi_prompt.0.prompt"; reason)
-_ABSENT = object()
-
-
-class Refused(Exception):
-    """The body breaks rules: `problems` lists each one, in field order."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(problems[0][1])
-        self.problems = problems
-
-
-def _whole(value: Any) -> int | None:
-    """A JSON whole number (`5`, `5.0`), else None (strings and booleans are not numbers)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-class _Reader:
-    """Reads fields of one JSON object, collecting a problem for each broken rule."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-
-    def refuse(self, where: str, reason: str) -> None:
-        self.problems.append((where, reason))
-
-    def text(
-        self, value: Any, where: str, title: str, *, min_len: int = 0, max_len: int | None = None
-    ) -> str | None:
-        if value is _ABSENT:
-            self.refuse(where, f"{title} is required.")
-            return None
-        if not isinstance(value, str):
-            self.refuse(where, f"{title} must be text.")
-            return None
-        value = value.strip(WHITESPACE)
-        if len(value) < min_len:
-            self.refuse(where, f"{title} can't be empty.")
-            return None
-        if max_len is not None and len(value) > max_len:
-            self.refuse(where, f"{title} is too long: at most {max_len:,} characters.")
-            return None
-        return value
-
-    def url(self, value: Any, where: str, title: str, pattern: re.Pattern[str]) -> str | None:
-        text = self.text(value, where, title, max_len=MAX_URL)
-        if text is None:
-            return None
-        if not pattern.fullmatch(text):
-            scheme = "https://" if pattern is WEBHOOK_URL else "http(s)://"
-            self.refuse(where, f"{title} must be a full {scheme} address.")
-            return None
-        return text
-
-    def whole(self, value: Any, where: str, title: str, low: int, high: int | None) -> int | None:
-        number = _whole(value)
-        if number is None:
-            missing = value is _ABSENT
-            self.refuse(
-                where, f"{title} is required." if missing else f"{title} must be a whole number."
-            )
-            return None
-        if number < low or (high is not None and number > high):
-            bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
-            self.refuse(where, f"{title} must be {bounds}; {number} is not.")
-            return None
-        return number
-
-    def choice(self, value: Any, where: str, title: str, options: tuple[str, ...]) -> str | None:
-        if isinstance(value, str) and value in options:
-            return value
-        self.refuse(where, f"{title} must be {' or '.join(options)}.")
-        return None
-
-    def items(self, value: Any, where: str, title: str, most: int) -> list[Any]:
-        if not isinstance(value, list):
-            self.refuse(where, f"{title} must be a list.")
-            return []
-        if len(value) > most:
-            self.refuse(where, f"{title}: at most {most} items.")
-            return []
-        return value
-
-    def fields(
-        self, value: Any, where: str, title: str, allowed: tuple[str, ...]
-    ) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.refuse(where, f"{title} must be an object of named fields.")
-            return None
-        for key in value:
-            if key in allowed:
-                continue
-            if key in V3_ONLY_FIELDS and where == "input":
-                reason = f"{TITLES[key]} is only available on kling-v3, not on {title}: remove it."
-            else:
-                reason = f"'{key}' is not a field of {title}: remove it."
-            self.refuse(f"{where}.{key}", reason)
-        return value
 
 
 def _model(body: Any) -> str:
@@ -199,14 +95,18 @@ def read_request(body: Any) -> VideoRequest:
     """
     model = _model(body)
     problems: list[Problem] = []
-    reader = _Reader(problems)
+    reader = Reader(problems)
     values: dict[str, Any] = {"model": model}
-    raw_input = body.get("input", _ABSENT)
-    if raw_input is _ABSENT or raw_input is None:
+    raw_input = body.get("input", ABSENT)
+    if raw_input is ABSENT or raw_input is None:
         reader.refuse("input", "Input is required: an object with at least the start image.")
     else:
         allowed = COMMON_FIELDS + (V3_ONLY_FIELDS if model == "kling-v3" else ())
-        data = reader.fields(raw_input, "input", model, allowed)
+        misplaced = {
+            key: f"{TITLES[key]} is only available on kling-v3, not on {model}: remove it."
+            for key in V3_ONLY_FIELDS
+        }
+        data = reader.fields(raw_input, "input", model, allowed, misplaced)
         if data is not None:
             before = len(problems)
             values.update(_read_input(reader, model, data))
@@ -227,53 +127,55 @@ def _field_order(problem: Problem) -> int:
     return len(FIELD_ORDER)
 
 
-def _read_input(reader: _Reader, model: str, data: dict[str, Any]) -> dict[str, Any]:
+def _read_input(reader: Reader, model: str, data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def field(key: str) -> Any:
-        return data.get(key, _ABSENT)
+        return data.get(key, ABSENT)
 
     image = field("image")
-    if image is _ABSENT or image is None:
+    if image is ABSENT or image is None:
         reader.refuse("input.image", "Start image is required: an http(s) URL of the image.")
     else:
         out["image"] = reader.url(image, "input.image", "Start image", IMAGE_URL)
-    if field("image_tail") not in (_ABSENT, None):
+    if field("image_tail") not in (ABSENT, None):
         out["image_tail"] = reader.url(
             data["image_tail"], "input.image_tail", "End frame", IMAGE_URL
         )
-    if field("prompt") is not _ABSENT:
+    if field("prompt") is not ABSENT:
         out["prompt"] = reader.text(data["prompt"], "input.prompt", "Prompt", max_len=MAX_PROMPT)
-    if field("negative_prompt") not in (_ABSENT, None):
+    if field("negative_prompt") not in (ABSENT, None):
         out["negative_prompt"] = reader.text(
             data["negative_prompt"], "input.negative_prompt", "Negative prompt",
             max_len=MAX_NEGATIVE,
         ) or None  # fmt: skip
-    if field("duration") is not _ABSENT:
+    if field("duration") is not ABSENT:
         if model == "kling-v3":
-            out["duration"] = reader.whole(data["duration"], "input.duration", "Duration", 3, 15)
+            out["duration"] = reader.whole(
+                data["duration"], "input.duration", "Duration", *V3_SECONDS
+            )
         else:
-            number = _whole(data["duration"])
+            number = whole(data["duration"])
             if number not in V26_SECONDS:
                 reader.refuse("input.duration", "Duration must be 5 or 10 seconds on kling-v2-6.")
             out["duration"] = number
     for key, options in (("aspect_ratio", ASPECT_RATIOS), ("mode", MODES), ("sound", SOUNDS)):
-        if field(key) is not _ABSENT:
+        if field(key) is not ABSENT:
             out[key] = reader.choice(data[key], f"input.{key}", TITLES[key], options)
-    if field("multi_shot") not in (_ABSENT, None):
+    if field("multi_shot") not in (ABSENT, None):
         out["multi_shot"] = reader.choice(
             data["multi_shot"], "input.multi_shot", "Multi-shot", MULTI_SHOT
         )
-    if field("multi_prompt") is not _ABSENT:
+    if field("multi_prompt") is not ABSENT:
         out["shots"] = tuple(_read_shots(reader, data["multi_prompt"]))
-    if field("element_list") is not _ABSENT:
+    if field("element_list") is not ABSENT:
         out["element_ids"] = tuple(_read_elements(reader, data["element_list"]))
-    if field("voice_list") is not _ABSENT:
+    if field("voice_list") is not ABSENT:
         out["voices"] = tuple(_read_voices(reader, data["voice_list"]))
     return out
 
 
-def _read_shots(reader: _Reader, value: Any) -> list[Shot]:
+def _read_shots(reader: Reader, value: Any) -> list[Shot]:
     shots = []
     for i, item in enumerate(reader.items(value, "input.multi_prompt", "Shots", MAX_SHOTS)):
         where = f"input.multi_prompt.{i}"
@@ -282,10 +184,10 @@ def _read_shots(reader: _Reader, value: Any) -> list[Shot]:
         if data is None:
             continue
         index = reader.whole(
-            data.get("index", _ABSENT), f"{where}.index", f"{title} number", 1, None
+            data.get("index", ABSENT), f"{where}.index", f"{title} number", 1, None
         )
         prompt = reader.text(
-            data.get("prompt", _ABSENT), f"{where}.prompt", f"{title} prompt", min_len=1
+            data.get("prompt", ABSENT), f"{where}.prompt", f"{title} prompt", min_len=1
         )
         seconds = data.get("duration")
         if seconds is not None:
@@ -297,14 +199,14 @@ def _read_shots(reader: _Reader, value: Any) -> list[Shot]:
     return shots
 
 
-def _read_elements(reader: _Reader, value: Any) -> list[int]:
+def _read_elements(reader: Reader, value: Any) -> list[int]:
     ids = []
     for i, item in enumerate(reader.items(value, "input.element_list", "Elements", MAX_ELEMENTS)):
         where = f"input.element_list.{i}"
         data = reader.fields(item, where, f"Element {i + 1}", ("element_id",))
         if data is not None:
             number = reader.whole(
-                data.get("element_id", _ABSENT),
+                data.get("element_id", ABSENT),
                 f"{where}.element_id",
                 f"Element {i + 1} ID",
                 1,
@@ -315,7 +217,7 @@ def _read_elements(reader: _Reader, value: Any) -> list[int]:
     return ids
 
 
-def _read_voices(reader: _Reader, value: Any) -> list[Voice]:
+def _read_voices(reader: Reader, value: Any) -> list[Voice]:
     voices = []
     for i, item in enumerate(reader.items(value, "input.voice_list", "Voices", MAX_VOICES)):
         where = f"input.voice_list.{i}"
@@ -323,11 +225,11 @@ def _read_voices(reader: _Reader, value: Any) -> list[Voice]:
         if data is None:
             continue
         voice_id = reader.text(
-            data.get("voice_id", _ABSENT), f"{where}.voice_id", f"Voice {i + 1} ID", min_len=1,
+            data.get("voice_id", ABSENT), f"{where}.voice_id", f"Voice {i + 1} ID", min_len=1,
             max_len=MAX_VOICE_ID,
         )  # fmt: skip
         text = reader.text(
-            data.get("text", _ABSENT), f"{where}.text", f"Voice {i + 1} line", min_len=1,
+            data.get("text", ABSENT), f"{where}.text", f"Voice {i + 1} line", min_len=1,
             max_len=MAX_VOICE_TEXT,
         )  # fmt: skip
         if voice_id is not None and text is not None:
@@ -335,7 +237,7 @@ def _read_voices(reader: _Reader, value: Any) -> list[Voice]:
     return voices
 
 
-def _cross_rules(reader: _Reader, model: str, values: dict[str, Any]) -> None:
+def _cross_rules(reader: Reader, model: str, values: dict[str, Any]) -> None:
     """Rules between fields (contract §2 and §12), on fields that are each fine."""
     mode, sound = values.get("mode", "std"), values.get("sound", "off")
     shots: tuple[Shot, ...] = values.get("shots", ())
@@ -371,7 +273,7 @@ def _cross_rules(reader: _Reader, model: str, values: dict[str, Any]) -> None:
         reader.refuse("input.image_tail", "An end frame can't be combined with manual shots.")
 
 
-def _read_top(reader: _Reader, body: dict[str, Any]) -> dict[str, Any]:
+def _read_top(reader: Reader, body: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in body:
         if key not in TOP_FIELDS:

@@ -23,25 +23,32 @@ from playground.jobs import Jobs
 from playground.runs import Run
 from playground.schedule import due, next_poll_at
 from playground.settings import Settings, scope_for
-from playground.store import Store
+from playground.store import Store, StoreUnavailable
+from playground.store_health import Recovery
 
 __all__ = [
     "Session",
     "active_key",
     "budget_standing",
     "cancel_run",
+    "dismiss_recovery",
     "fill_form_from",
+    "forget_jobs",
     "get_jobs",
     "get_session",
     "get_settings",
+    "get_store_problem",
     "poll",
     "poll_interval",
+    "recovery_notice",
+    "retry_download",
     "set_daily_budget",
 ]
 
 _SESSION = "kp_session"
 DOUBLE_CLICK_S = 3.0
 _JOBS = "kp_jobs"
+_RECOVERY_SEEN = "kp_recovery_seen"
 MAX_SESSION_IMAGES = 8
 
 
@@ -138,6 +145,32 @@ def get_jobs() -> tuple[Jobs, Backend]:
     return cached[1], cached[2]
 
 
+def get_store_problem() -> StoreUnavailable | None:
+    """Why the store of the key in use can't be opened right now (None when it can)."""
+    try:
+        get_jobs()
+    except StoreUnavailable as problem:
+        return problem
+    return None
+
+
+def forget_jobs() -> None:
+    """Drop the session's jobs service: the next `get_jobs` opens the store afresh."""
+    st.session_state.pop(_JOBS, None)
+
+
+def recovery_notice() -> Recovery | None:
+    """What was done to a damaged database of the key in use, until this session has seen it."""
+    if st.session_state.get(_RECOVERY_SEEN):
+        return None
+    jobs, _ = get_jobs()
+    return jobs.store.recovery
+
+
+def dismiss_recovery() -> None:
+    st.session_state[_RECOVERY_SEEN] = True
+
+
 def budget_standing(jobs: Jobs, settings: Settings) -> Standing:
     """Today's and this month's spend and limits for the key in use, from its ledger."""
     return jobs.store.ledger.standing(Budget.from_settings(settings), jobs.now())
@@ -159,7 +192,13 @@ def poll(jobs: Jobs, session: Session, *, everything: bool = False) -> bool:
     ready = active if everything else due(active, session.next_poll, now)
     if not ready:
         return False
-    for run in jobs.refresh(ready):
+    try:
+        refreshed = jobs.refresh(ready)
+    except StoreUnavailable as problem:  # e.g. the disk is full: said on the page, polling goes on
+        jobs.last_error = str(problem)
+        forget_jobs()  # the next full run opens the store afresh (and shows the banner if needed)
+        return False
+    for run in refreshed:
         session.runs[run.run_id] = run
         session.next_poll[run.run_id] = next_poll_at(run, now)
     return any(not session.runs[r.run_id].active for r in ready)
@@ -176,6 +215,14 @@ def poll_interval(session: Session, demo: bool) -> float | None:
 def cancel_run(jobs: Jobs, session: Session, run: Run) -> None:
     """Cancel a run in progress and keep the gallery's copy current."""
     session.runs[run.run_id] = jobs.cancel(run)
+
+
+def retry_download(jobs: Jobs, session: Session, run: Run) -> None:
+    """Fetch a finished run's video again now, whatever failed before."""
+    try:
+        session.runs[run.run_id] = jobs.retry_download(run)
+    except StoreUnavailable as problem:
+        jobs.last_error = str(problem)
 
 
 def fill_form_from(session: Session, run: Run, store: Store) -> None:
