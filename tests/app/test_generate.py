@@ -230,7 +230,10 @@ def test_a_private_address_is_refused_as_an_image_url(demo) -> None:
 def test_a_hostile_prompt_and_api_message_are_shown_as_text(demo, png) -> None:
     at = demo.app()
     _upload(at, png)
-    hostile = "[win](https://evil.example) <img src=x onerror=alert(1)> **now**"
+    hostile = (
+        "https://x.example bob@example.com [win](https://evil.example) "
+        "<img src=x onerror=alert(1)> **now**"
+    )
     at.text_area(key="form|kling-v3|input.prompt|0").input(hostile).run()
     demo.fake.fail_next_task(code="PROVIDER_ERROR", message="[fix it](https://evil.example)")
     _submit_button(at).click().run()
@@ -239,8 +242,13 @@ def test_a_hostile_prompt_and_api_message_are_shown_as_text(demo, png) -> None:
     at.run()
     assert not at.exception, at.exception
     shown = [m.value for m in (*at.markdown, *at.caption, *at.error)]
-    assert any("\\[win\\](https\\://evil.example)" in text for text in shown)
+    joiner = "\u2060"  # what stops the bare URL and e-mail address being linked
+    assert any(f"\\[win\\](https\\:{joiner}//evil.example)" in text for text in shown)
     assert all("](https://evil.example)" not in text for text in shown), "no live links"
+    titles = [t for t in shown if "bob@" in t]
+    assert titles, shown
+    for title in titles:  # bare URLs and e-mail addresses are not autolinked either
+        assert f"https\\:{joiner}//x.example bob@{joiner}example.com" in title, title
     assert not [t for t in shown if re.search(r"(?<!\\)<img", t)], "no raw HTML"
 
 
