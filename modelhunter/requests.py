@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -441,6 +442,11 @@ class _RequestBase(_Strict):
         if value is not None and not re.match(r"^https://[^\s/]+\S*$", value):
             raise PydanticCustomError(
                 "webhook_https", "The webhook URL must be a full https:// address."
+            )
+        # a secret in the URL is sent with every callback and shown wherever the task is
+        if value is not None and "@" in urlsplit(value).netloc:
+            raise PydanticCustomError(
+                "webhook_credentials", "Webhook URL must not contain a user name or password."
             )
         return value
 

@@ -83,6 +83,10 @@ VALID = [
     pytest.param(v3(image="http://example.com/a.jpg"), id="plain-http-image"),
     pytest.param(v3(prompt="x" * 10_000, negative_prompt="y" * 2_500), id="longest-texts"),
     pytest.param(v3({"webhookUrl": "https://example.com/hook?x=1"}), id="https-webhook"),
+    pytest.param(
+        v3({"webhookUrl": "https://example.com/hook?notify=ops@example.com"}),
+        id="webhook-with-an-address-in-its-query",
+    ),
     pytest.param(v3({"metadata": {"project": "demo", "a.b-c_1": ""}}), id="metadata"),
     pytest.param(v3({"metadata": {f"k{n}": "v" for n in range(16)}}), id="metadata-16-keys"),
     pytest.param(v3({"metadata": {"k" * 64: "v" * 512}}), id="metadata-longest"),
@@ -301,6 +305,16 @@ INVALID = [
         id="http-webhook",
     ),
     row(v3({"webhookUrl": "example.com"}), (("webhook_url",), ["https://"]), id="bare-webhook"),
+    row(
+        v3({"webhookUrl": "https://user:pw@hooks.example.com/hook"}),
+        (("webhook_url",), ["must not contain a user name or password"]),
+        id="webhook-with-credentials",
+    ),
+    row(
+        v3({"webhookUrl": "https://token@hooks.example.com/hook"}),
+        (("webhook_url",), ["must not contain a user name or password"]),
+        id="webhook-with-user-name",
+    ),
     row(
         v3({"metadata": {"bad key": "x"}}),
         (("metadata",), ["letters, digits", "'bad key'"]),
