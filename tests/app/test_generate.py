@@ -141,16 +141,28 @@ def test_api_error_is_shown_in_plain_words(demo, png) -> None:
     assert any("wait" in c.value.lower() for c in at.caption), "says what to do"
 
 
-def test_ambiguous_submit_is_reconciled_not_resent(demo, png) -> None:
+def test_an_unconfirmed_submit_is_never_called_not_sent(demo, png) -> None:
+    """A 503 page after sending proves nothing: the user is told it may have been charged,
+    how to find out, and the submit is never resent on its own."""
     at = demo.app()
     _upload(at, png)
     demo.fake.faults.fail_next(503, html=True, match=("POST", "/kling"))
     _submit_button(at).click().run()
-    assert any("Checking whether the submit went through" in p.proto.text for p in at.progress)
-    demo.clock.advance(40)
+    assert not at.exception, at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Submit not confirmed" in warnings and "may have been charged" in warnings
+    assert at.button(key=next(b.key for b in at.button if b.key.startswith("check|")))
+
+    demo.clock.advance(180)  # past the automatic lookups
     at.run()
-    errors = " ".join(e.value for e in at.error)
-    assert "Not sent" in errors and "no task was created or charged" in errors
+    at.run()
+    warnings = " ".join(w.value for w in at.warning)
+    assert "may have been charged" in warnings
+    assert "Not sent" not in " ".join(e.value for e in at.error)
+    lists = sum(1 for r in demo.fake.requests if r.method == "GET" and r.path == "/tasks")
+    next(b for b in at.button if b.key.startswith("check|")).click().run()
+    assert not at.exception, at.exception
+    assert sum(1 for r in demo.fake.requests if r.method == "GET" and r.path == "/tasks") > lists
     posts = [r for r in demo.fake.requests if r.method == "POST" and r.path.startswith("/kling")]
     assert len(posts) == 1, "the submit is never resent on its own"
 
@@ -290,3 +302,23 @@ def test_a_double_click_submits_once(demo, png) -> None:
     assert not at.exception, at.exception
     assert any("Already submitted" in t.value for t in at.toast)
     assert demo.fake.task_count() == 1
+
+
+def test_sixteen_metadata_entries_are_refused_at_the_field_before_submit(demo, png) -> None:
+    """The API takes 16 entries and the playground adds client_ref to every run: the form
+    says so next to the field while the user types, not after Generate."""
+    at = demo.app()
+    _upload(at, png)
+    metadata = at.text_area(key="form|kling-v3|metadata|0")
+    assert "Up to 15 entries" in metadata.help and "client_ref" in metadata.help
+    metadata.input("\n".join(f"k{n}: v" for n in range(15))).run()
+    assert not at.exception, at.exception
+    assert not _submit_button(at).disabled, "15 entries leave room for client_ref"
+
+    metadata.input("\n".join(f"k{n}: v" for n in range(16))).run()
+    errors = [e.value for e in at.error]
+    assert any("at most 15 metadata entries (16 now)" in e and "client_ref" in e for e in errors)
+    assert _submit_button(at).disabled
+    assert any("Fix 1 problem first" in c.value for c in at.caption)
+    assert any(e.label == "Advanced · 1 problem" for e in at.expander)
+    assert not [r for r in demo.fake.requests if r.method == "POST"], "nothing was sent"

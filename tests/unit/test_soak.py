@@ -151,6 +151,7 @@ class Driver:
     click_of: dict[str, Click] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)
     reclicked: set[str] = field(default_factory=set)
+    checked_again: set[str] = field(default_factory=set)
     unhandled: list[str] = field(default_factory=list)
     crashed: set[int] = field(default_factory=set)
     restarts: int = 0
@@ -205,6 +206,13 @@ class Driver:
             click = self.click_of[run.run_id]
             if run.phase == "not_sent" and run.run_id not in self.reclicked:
                 self.reclicked.add(run.run_id)
+                pending.append(click)
+            unconfirmed = run.phase == "unknown" and run.lookups_paused
+            if unconfirmed and run.run_id not in self.checked_again:
+                self.checked_again.add(run.run_id)  # the user presses "Check again" once…
+                self.guarded(self.jobs.check_again, run)
+            elif unconfirmed and run.run_id not in self.reclicked:
+                self.reclicked.add(run.run_id)  # …then, History showing nothing, clicks again
                 pending.append(click)
             wants_cancel = click.cancel and run.run_id not in self.cancelled
             if wants_cancel and run.task is not None and not run.task.is_terminal:
@@ -277,7 +285,10 @@ def test_fault_soak_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None
             lost.append(task.id)
     assert not lost, f"tasks the playground lost track of: {lost}"
     without_task = [r for r in runs.values() if r.task is None]
-    assert all(r.phase in ("rejected", "not_sent") and r.error for r in without_task)
+    assert all(r.phase in ("rejected", "not_sent", "unknown") and r.error for r in without_task)
+    assert all(
+        "may have been charged" in (r.error or "") for r in without_task if r.phase == "unknown"
+    ), "an unconfirmed submit is never called 'not sent'"
     assert len(runs) - len(without_task) == len(tasks)
     assert outcomes["video_error"] == 0, "passing trouble never gives up a paid video"
 
@@ -299,18 +310,20 @@ def test_fault_soak_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None
         [
             "Fault soak (tests/unit/test_soak.py)",
             f"runs: {len(runs)} ({CLICKS} clicks + {len(driver.reclicked)} re-clicks of "
-            f"not-sent runs); tasks created: {len(tasks)}; app restarts after a crash "
-            f"mid-submit: {driver.restarts}",
+            f"not-sent or unconfirmed runs); tasks created: {len(tasks)}; "
+            f"app restarts after a crash mid-submit: {driver.restarts}",
             f"outcomes: {outcomes['downloaded']} videos downloaded, {outcomes['failed']} "
             f"failed, {outcomes['cancelled']} cancelled, {phases['rejected']} refused ("
             + ", ".join(f"{code} ×{n}" for code, n in sorted(refused.items()))
-            + f"), {phases['not_sent']} not sent (re-clicked)",
+            + f"), {phases['not_sent']} not sent (refused before sending; re-clicked), "
+            f"{phases['unknown']} left unconfirmed after Check again (re-clicked)",
             f"requests: {wire.requests}; injected faults: {injected} "
             f"({injected / wire.requests:.1%}): "
             + ", ".join(f"{k} ×{v}" for k, v in sorted(wire.faults.items()))
             + f"; plus {wire.offline_hits} downloads refused by our own network being down",
             f"ambiguous submits: {len(ambiguous)}; reconciled by client_ref: {found} found, "
-            f"{len(ambiguous) - found} proven not sent",
+            f"{len(ambiguous) - found} never found (kept as 'may have been charged'; the "
+            "audit confirms no task exists for them)",
             f"expired result URLs met: {wire.cdn_expired}; each re-signed (GET /tasks/id) "
             "and downloaded",
             "lost runs: 0; duplicate tasks: 0; unhandled exceptions: 0",
