@@ -6,11 +6,13 @@ import functools
 
 import streamlit as st
 
+from components.connection import render_check_line
 from components.sidebar import render_sidebar, render_spend
 from components.store_outage import check_store, store_guard
 from playground.state import (
     active_key,
     budget_standing,
+    connection_status,
     get_jobs,
     get_session,
     get_settings,
@@ -33,6 +35,9 @@ spend_slot = render_sidebar(
     on_budget=functools.partial(set_daily_budget, jobs, settings),
 )
 
+with st.sidebar:  # the key is checked when it comes into use (GET /balance)
+    render_check_line(connection_status(backend))
+
 page = st.navigation(
     [
         st.Page("app_pages/generate.py", title="Generate", icon=":material/movie:", default=True),
@@ -44,6 +49,12 @@ page = st.navigation(
         ),
         st.Page(
             "app_pages/history.py", title="History", icon=":material/history:", url_path="history"
+        ),
+        st.Page(
+            "app_pages/connection.py",
+            title="Connection",
+            icon=":material/network_check:",
+            url_path="connection",
         ),
     ]
 )

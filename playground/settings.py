@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         default=None, ge=0, description="Live: most committed per calendar month (none: no cap)."
     )
     budget_tz: str = Field(default="UTC", description="Timezone of the budget's days and months.")
+    submit_timeout_s: float = Field(
+        default=60.0, gt=0, le=600, description="How long a submit may take to answer."
+    )
     confirm_above_usd: Decimal = Field(
         default=Decimal("1.00"), ge=0, description="Ask to confirm single live runs above this."
     )

@@ -18,6 +18,7 @@ import streamlit as st
 
 from playground.backend import Backend, connect
 from playground.budget import Budget, Standing
+from playground.connection import ConnectionCheck, check_connection
 from playground.draft import Draft
 from playground.jobs import Jobs
 from playground.runs import Run
@@ -31,6 +32,8 @@ __all__ = [
     "active_key",
     "budget_standing",
     "cancel_run",
+    "check_run",
+    "connection_status",
     "dismiss_recovery",
     "fill_form_from",
     "forget_jobs",
@@ -49,6 +52,7 @@ _SESSION = "kp_session"
 DOUBLE_CLICK_S = 3.0
 _JOBS = "kp_jobs"
 _RECOVERY_SEEN = "kp_recovery_seen"
+_CONNECTION = "kp_connection"
 MAX_SESSION_IMAGES = 8
 
 
@@ -223,6 +227,23 @@ def retry_download(jobs: Jobs, session: Session, run: Run) -> None:
         session.runs[run.run_id] = jobs.retry_download(run)
     except StoreUnavailable as problem:
         jobs.last_error = str(problem)
+
+
+def connection_status(backend: Backend, *, recheck: bool = False) -> ConnectionCheck | None:
+    """The key check for the key in use, made once when it comes into use (None in Demo)."""
+    if backend.mode == "demo":
+        return None
+    cached = st.session_state.get(_CONNECTION)
+    if recheck or cached is None or cached[0] is not backend.client:
+        cached = (backend.client, check_connection(backend.client))
+        st.session_state[_CONNECTION] = cached
+    return cached[1]
+
+
+def check_run(jobs: Jobs, session: Session, run: Run, task_id: str | None = None) -> None:
+    """An unknown submit: look for it again, or adopt the candidate task the user picked."""
+    run = jobs.adopt_candidate(run, task_id) if task_id else jobs.check_again(run)
+    session.runs[run.run_id] = run
 
 
 def fill_form_from(session: Session, run: Run, store: Store) -> None:
