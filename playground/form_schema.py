@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from modelhunter.requests import request_class
+from modelhunter.requests import MAX_METADATA_KEYS, request_class
+from modelhunter.validation import Problem
 
 __all__ = [
     "FieldSpec",
@@ -27,10 +28,19 @@ __all__ = [
     "coerce",
     "coerced_values",
     "form_fields",
+    "form_problems",
     "unavailable_reason",
 ]
 
 Values = dict[str, Any]  # form values by dotted path, e.g. "input.duration"
+#: Metadata the playground adds to every run itself: `client_ref`, our run id, so a run whose
+#: submit answer was lost can be found again. The form leaves room for it under the API's limit.
+RESERVED_METADATA = "client_ref"
+FORM_MAX_METADATA = MAX_METADATA_KEYS - 1
+_METADATA_HELP = (
+    f" Up to {FORM_MAX_METADATA} entries: the playground adds a {MAX_METADATA_KEYS}th "
+    f"({RESERVED_METADATA}) to every run so it can always find the run again."
+)
 Kind = Literal["image", "text", "textarea", "choice", "slider", "number", "list", "keyvalue"]
 
 
@@ -115,6 +125,9 @@ def _spec(name: str, info: FieldInfo, prefix: str) -> FieldSpec:
         "option_requires": extra.get("option_requires", {}),
         "auto_index": extra.get("auto_index"),
     }
+    if widget == "keyvalue" and name == "metadata":
+        common["help"] = (info.description or "") + _METADATA_HELP
+        return FieldSpec(kind=widget, max_items=FORM_MAX_METADATA, **common)
     if widget in ("image", "keyvalue"):
         return FieldSpec(kind=widget, **common)
     if get_origin(annotation) is Literal:
@@ -203,6 +216,33 @@ def coerce(spec: FieldSpec, value: Any, values: Values) -> Any:
     if spec.kind == "list" and isinstance(value, list) and spec.max_items is not None:
         return value[: spec.max_items]
     return value
+
+
+def form_problems(values: Values) -> list[Problem]:
+    """Rules of this form on top of the request's own: the metadata must leave room for
+    the entry the playground adds (the API allows 16 in all, so the form allows 15)."""
+    metadata = values.get("metadata")
+    if not isinstance(metadata, dict):
+        return []
+    problems = []
+    if len(metadata) > FORM_MAX_METADATA:
+        problems.append(
+            Problem(
+                path=("metadata",),
+                message=f"Use at most {FORM_MAX_METADATA} metadata entries "
+                f"({len(metadata)} now): the playground adds one of its own "
+                f"({RESERVED_METADATA}) to every run, and the API takes {MAX_METADATA_KEYS}.",
+            )
+        )
+    if RESERVED_METADATA in metadata:
+        problems.append(
+            Problem(
+                path=("metadata",),
+                message=f"'{RESERVED_METADATA}' is set by the playground itself on every run; "
+                "use another name.",
+            )
+        )
+    return problems
 
 
 def _is_empty(value: Any) -> bool:
