@@ -16,7 +16,7 @@ from components.task_card import render_status
 from modelhunter.requests import MODEL_IDS, KlingV3Request, KlingV26Request
 from modelhunter.validation import check_request
 from playground.budget import Budget, BudgetExceededError, needs_confirmation
-from playground.form_schema import form_fields
+from playground.form_schema import form_fields, form_problems
 from playground.state import (
     budget_standing,
     cancel_run,
@@ -99,6 +99,8 @@ st.segmented_control(
 )
 
 request, problem_list = check_request(draft.body())
+if form_only := form_problems(draft.values):  # e.g. no room left for our client_ref
+    request, problem_list = None, [*problem_list, *form_only]
 problems: dict[str, list[str]] = {}
 for problem in problem_list:
     problems.setdefault(problem.key, []).append(problem.message)
