@@ -30,8 +30,14 @@ def _report(sha256: str, filename: str, _data: bytes) -> images.ImageReport:
     return images.inspect_image(_data, filename=filename)
 
 
+def _note_key(field: str) -> str:
+    """One note per image field (not per widget generation, so notes never pile up)."""
+    return f"img|{field}#note"
+
+
 def _accept(session: Session, field: str, data: bytes, name: str, url: str | None) -> None:
     """Check an image; keep it in the draft when the API would take it, else say why not."""
+    st.session_state.pop(_note_key(field), None)
     sha = hashlib.sha256(data).hexdigest()
     report = _report(sha, name, data)
     if not report.ok:
@@ -71,7 +77,7 @@ def _on_url(session: Session, field: str, wkey: str) -> None:
         # We could not check it (e.g. offline); the API fetches it itself, so let it through.
         session.image_errors[field] = []
         session.draft.images[field] = ImageChoice(kind="url", name=url.rsplit("/", 1)[-1], url=url)
-        st.session_state[f"{wkey}#note"] = (
+        st.session_state[_note_key(field)] = (
             f"Not checked: {exc} ModelHunter fetches the image itself; the offline Demo "
             "backend cannot, and animates a stand-in picture instead."
         )
@@ -82,6 +88,7 @@ def _on_url(session: Session, field: str, wkey: str) -> None:
 def _remove(session: Session, field: str) -> None:
     session.draft.images.pop(field, None)
     session.image_errors.pop(field, None)
+    st.session_state.pop(_note_key(field), None)
 
 
 def _describe(report: images.ImageReport, name: str) -> str:
@@ -114,7 +121,7 @@ def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, 
                     st.warning(md_escape(warning), icon=":material/info:")
             else:
                 st.caption(md_escape(f"URL: {choice.url}"))
-                note = st.session_state.get(f"{key}|url#note")
+                note = st.session_state.get(_note_key(field))
                 if note:
                     st.caption(md_escape(note))
             st.button(

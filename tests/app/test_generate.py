@@ -328,3 +328,21 @@ def test_sixteen_metadata_entries_are_refused_at_the_field_before_submit(demo, p
 def _shown(markdown: str) -> str:
     """What the user reads of escaped markdown."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def test_an_image_too_large_to_preview_is_still_accepted_and_says_so(demo) -> None:
+    """A progressive 6000×4000 JPEG would need ~72 MB of server memory to preview: no
+    preview, a plain note, and the image still goes with the request."""
+    buf = io.BytesIO()
+    Image.effect_noise((64, 64), 40).convert("RGB").save(buf, "JPEG", progressive=True)
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc2")  # the progressive frame header: claim 6000×4000
+    data[sof + 5 : sof + 9] = (4000).to_bytes(2, "big") + (6000).to_bytes(2, "big")
+    at = demo.app()
+    at.file_uploader(key="img|image|0|upload").set_value(("big.jpg", bytes(data), "image/jpeg"))
+    at.run()
+    assert not at.exception, at.exception
+    notes = " ".join(_shown(i.value) for i in at.info)
+    assert "too large to preview" in notes and "6000 × 4000" in notes, notes
+    assert any("big.jpg · 6000×4000 px" in _shown(c.value) for c in at.caption)
+    assert not _submit_button(at).disabled
