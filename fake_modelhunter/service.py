@@ -11,6 +11,8 @@ Scripting hooks for tests and demos:
 * `set_key_state()` turns a key revoked / expired / without permission;
 * `set_balance()` sets a key's balance (live keys start at $50);
 * `faults` (a `FaultPlan`) injects HTTP errors, timeouts, dropped connections and slowness;
+* `deviations` (a `Deviations`) makes replies drift from the docs the way real APIs do
+  (unknown fields and status words, naive timestamps, 200/201 submits, slow submits, …);
 * `requests` logs (method, path, status) of every request, never a header value.
 
 Webhooks are accepted in requests but never called: the fake does not reach the internet.
@@ -31,6 +33,7 @@ import httpx
 
 from fake_modelhunter.auth import KeyState, authenticate
 from fake_modelhunter.clock import Clock, RealClock
+from fake_modelhunter.deviations import Deviations, shape_reply, soft_error_reply
 from fake_modelhunter.faults import Fault, FaultPlan
 from fake_modelhunter.replies import Reply, ServiceError, error_reply
 from fake_modelhunter.routes import Route, find_route
@@ -77,6 +80,8 @@ class FakeModelHunter:
         clock: time source for lifecycles, URL expiry and throttling (default `RealClock()`).
         timing: how long tasks take in each state.
         faults: the fault plan (default: none); also reachable as `fake.faults`.
+        deviations: departures from the documented wire format (default: none); assign
+            `fake.deviations` to change them at any time.
         base_url, storage_url, cdn_url: hosts served in-process (`handle`).
         synthesize_videos: render real clips from the images; False serves one tiny MP4.
         default_balance: starting balance of every live key, in USD.
@@ -88,6 +93,7 @@ class FakeModelHunter:
         clock: Clock | None = None,
         timing: Timing = Timing(),  # noqa: B008 - frozen dataclass, safe as a default
         faults: FaultPlan | None = None,
+        deviations: Deviations | None = None,
         base_url: str = "https://api.modelhunter.ai/api/v1",
         storage_url: str = "https://storage.modelhunter.ai",
         cdn_url: str = "https://cdn.modelhunter.ai",
@@ -96,6 +102,10 @@ class FakeModelHunter:
     ) -> None:
         self.clock: Clock = clock or RealClock()
         self.faults = faults or FaultPlan()
+        self._deviation_counts: dict[str, int] = {}
+        self._log: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_MAX)
+        self._log_lock = threading.Lock()
+        self.deviations = deviations or Deviations()
         self.origins = Origins.of(base_url, storage_url, cdn_url)
         self._state = State(
             self.clock,
@@ -104,8 +114,18 @@ class FakeModelHunter:
             default_balance=Decimal(default_balance),
             default_cdn=self.origins.cdn,
         )
-        self._log: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_MAX)
-        self._log_lock = threading.Lock()
+
+    @property
+    def deviations(self) -> Deviations:
+        """How replies depart from the documented wire format (see `Deviations`)."""
+        return self._deviations
+
+    @deviations.setter
+    def deviations(self, value: Deviations) -> None:
+        # "every Nth request" counts from the moment the deviations are set
+        with self._log_lock:
+            self._deviations = value
+            self._deviation_counts = {"soft": 0, "proxy": 0}
 
     @property
     def base_url(self) -> str:
@@ -229,22 +249,49 @@ class FakeModelHunter:
     # Processing ------------------------------------------------------------------------
 
     def exchange(self, incoming: Incoming) -> Outcome:
-        """Consult the fault plan, process the request as it says, and log it."""
-        fault = self.faults.take(incoming.method, incoming.log_path, self._state.now())
+        """Consult the deviations and the fault plan, process the request as they say, and
+        log it."""
+        deviations = self.deviations
+        fault = self._proxy_error(deviations, incoming)
+        if fault is None:
+            fault = self.faults.take(incoming.method, incoming.log_path, self._state.now())
+        label = fault.label if fault else None
         if fault is not None and fault.kind == "status":
             outcome = Outcome(fault.reply(), fault)
         elif fault is not None and fault.kind in ("timeout", "drop") and not fault.after_accept:
             outcome = Outcome(None, fault)
+        elif fault is None and self._soft_error(deviations, incoming):
+            outcome, label = Outcome(soft_error_reply()), "soft-error-200"
         else:
+            if fault is None and deviations.slow_submit_s and _is_submit(incoming):
+                fault = Fault("slow", seconds=deviations.slow_submit_s)
+                label = f"slow-submit-{deviations.slow_submit_s:g}s"
             outcome = Outcome(self.process(incoming), fault)
         answered = fault is None or fault.kind in ("status", "slow")
         status = outcome.reply.status if answered and outcome.reply is not None else None
-        entry = LoggedRequest(
-            incoming.method, incoming.log_path, status, fault.label if fault else None
-        )
+        entry = LoggedRequest(incoming.method, incoming.log_path, status, label)
         with self._log_lock:
             self._log.append(entry)
         return outcome
+
+    def _every(self, name: str, period: int) -> bool:
+        """True on every `period`-th call for `name` (never when `period` is 0)."""
+        if period <= 0:
+            return False
+        with self._log_lock:
+            self._deviation_counts[name] += 1
+            return self._deviation_counts[name] % period == 0
+
+    def _proxy_error(self, deviations: Deviations, incoming: Incoming) -> Fault | None:
+        if incoming.mount != "api" or not self._every("proxy", deviations.proxy_error_every):
+            return None
+        body = deviations.proxy_error_body
+        return Fault("status", 502, html=body == "html", empty=body == "empty")
+
+    def _soft_error(self, deviations: Deviations, incoming: Incoming) -> bool:
+        listing = incoming.mount == "api" and incoming.method == "GET"
+        listing = listing and (incoming.path == "/tasks" or incoming.path.startswith("/tasks/"))
+        return listing and self._every("soft", deviations.soft_error_every)
 
     def process(self, incoming: Incoming) -> Reply:
         """Route and run one request (no faults)."""
@@ -254,6 +301,8 @@ class FakeModelHunter:
         else:
             route, params = found
             reply = self._run(route, incoming, params)
+            if incoming.mount == "api":
+                reply = shape_reply(self.deviations, route.handler.__name__, reply)
         if incoming.mount == "api":
             headers = {**reply.headers, "X-Request-Id": f"req_{secrets.token_hex(8)}"}
             reply = Reply(reply.status, reply.body, headers)
@@ -272,3 +321,11 @@ class FakeModelHunter:
         except Exception:
             logger.exception("offline ModelHunter failed on %s %s", incoming.method, incoming.path)
             return error_reply(500, "INTERNAL_ERROR", "The offline ModelHunter failed")
+
+
+def _is_submit(incoming: Incoming) -> bool:
+    return (
+        incoming.mount == "api"
+        and incoming.method == "POST"
+        and incoming.path.rstrip("/") == "/kling/image-to-video"
+    )

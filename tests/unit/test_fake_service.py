@@ -25,8 +25,8 @@ from fake_modelhunter import (
     serve,
 )
 from fake_modelhunter.__main__ import main
-from fake_modelhunter.synth import SynthRequest
 from fake_modelhunter.rules import read_request
+from fake_modelhunter.synth import SynthRequest
 from fake_modelhunter.videos import VideoStore, synth_request, tiny_mp4
 
 TEST_KEY = "river_test_" + "T" * 32
@@ -808,7 +808,7 @@ def test_public_surface_is_pinned() -> None:
 
     assert fake_modelhunter.__all__ == sorted(fake_modelhunter.__all__)
     assert set(fake_modelhunter.__all__) == {
-        "Clock", "FAIL_TOKEN", "FakeModelHunter", "Fault", "FaultPlan", "KEY_PATTERN",
+        "Clock", "Deviations", "FAIL_TOKEN", "FakeModelHunter", "Fault", "FaultPlan", "KEY_PATTERN",
         "KeyState", "LoggedRequest", "ManualClock", "RealClock", "SIGNED_URL_TTL_S", "Timing",
         "serve",
     }  # fmt: skip
