@@ -191,6 +191,50 @@ def test_validation_error_matches_documented_example(api: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        ({"duration": "5"}, "input.duration"),  # numeric strings are not numbers
+        ({"duration": True}, "input.duration"),
+        ({"duration": 5.5}, "input.duration"),
+        ({"mode": " pro"}, "input.mode"),  # choices match exactly
+        ({"prompt": None}, "input.prompt"),  # a field with a default is left out, not null
+        ({"aspect_ratio": None}, "input.aspect_ratio"),
+        ({"voice_list": None}, "input.voice_list"),
+        ({"multi_prompt": [{"index": 1, "prompt": "\u3000 "}], "multi_shot": "true"},
+         "input.multi_prompt.0.prompt"),  # trimmed of Unicode white space, then empty
+        ({"multi_prompt": [{"index": 1, "prompt": "a"}]}, "input.multi_prompt"),
+        ({"multi_shot": "true", "multi_prompt": [{"index": 1, "prompt": "a", "duration": 4}]},
+         "input.multi_prompt"),  # shot lengths must add up to the duration
+        ({"image_tail": IMAGE_URL, "multi_shot": "true",
+          "multi_prompt": [{"index": 1, "prompt": "a"}]}, "input.image_tail"),
+        ({"voice_list": [{"voice_id": "v", "text": "t"}]}, "input.voice_list"),  # sound off
+    ],
+)  # fmt: skip
+def test_the_fakes_own_rules_where_the_docs_are_silent(
+    api: httpx.Client, fields: dict, where: str
+) -> None:
+    response = api.post("kling/image-to-video", json=body("kling-v3", **fields))
+    assert (response.status_code, error(response)["details"]["field"]) == (400, where)
+
+
+def test_null_means_nothing_where_nothing_is_a_value(api: httpx.Client) -> None:
+    fields = {"image_tail": None, "negative_prompt": None, "multi_shot": None, "duration": 5.0}
+    payload = {**body("kling-v3", **fields), "webhookUrl": None, "metadata": None}
+    assert api.post("kling/image-to-video", json=payload).status_code == 202
+    v26 = body("kling-v2-6", multi_shot=None)
+    assert error(api.post("kling/image-to-video", json=v26))["details"] == {
+        "field": "input.multi_shot",
+        "reason": "Multi-shot is only available on kling-v3, not on kling-v2-6: remove it.",
+        "errors": [
+            {
+                "field": "input.multi_shot",
+                "reason": "Multi-shot is only available on kling-v3, not on kling-v2-6: remove it.",
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
     ("content", "status", "code"),
     [
         (b"", 400, "MISSING_PARAMETER"),
@@ -832,7 +876,8 @@ def test_command_line_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
     assert exit_info.value.code == 0
-    assert "--demo" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--demo" in out and "--deviate" in out
 
 
 # Real videos ----------------------------------------------------------------------------------
