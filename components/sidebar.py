@@ -126,5 +126,8 @@ def render_spend(slot: DeltaGenerator, standing: Standing | None, settings: Sett
         month = f"This month: {format_usd(standing.month)}"
         if standing.monthly_limit is not None:
             month += f" of {format_usd(standing.monthly_limit)}"
-        st.caption(f"{month} ({settings.budget_tz} days and months, every tab of this key).")
+        st.caption(
+            f"{month}. Days and months in {settings.budget_tz}; every tab and app process "
+            "using this key counts."
+        )
         st.caption(f"Runs above {format_usd(settings.confirm_above_usd)} ask for confirmation.")
