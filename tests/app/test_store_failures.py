@@ -93,8 +93,8 @@ def test_the_videos_on_disk_stay_watchable_when_the_database_cannot_open(quick_d
     assert not at.error and not at.get("selectbox"), "the normal gallery, not the read-only one"
 
 
-def test_recover_fetches_a_video_given_up_before_and_clears_the_error(quick_demo) -> None:
-    demo = quick_demo
+def _given_up(demo) -> tuple[Store, str]:
+    """A finished, paid run an older version gave up downloading after a disk-full error."""
     client = Client(
         DEMO_KEY, base_url=demo.fake.base_url, transport=httpx.MockTransport(demo.fake.handle)
     )
@@ -115,8 +115,25 @@ def test_recover_fetches_a_video_given_up_before_and_clears_the_error(quick_demo
         download_attempts=5,
     )
     store.save(given_up)
+    return store, task_id
 
-    at = demo.app()
+
+def test_retry_download_in_the_gallery_fetches_the_video(quick_demo) -> None:
+    store, _ = _given_up(quick_demo)
+    at = quick_demo.app()
+    at.switch_page("app_pages/gallery.py").run()
+    assert not at.exception, at.exception
+    assert not at.get("video") and any("could not be downloaded" in w.value for w in at.warning)
+    at.button(key="retry_dl|run_given_up").click().run()
+    assert not at.exception, at.exception
+    assert len(at.get("video")) == 1, "the video plays from local storage"
+    stored = store.get("run_given_up")
+    assert stored is not None and stored.video_error is None
+
+
+def test_recover_fetches_a_video_given_up_before_and_clears_the_error(quick_demo) -> None:
+    store, task_id = _given_up(quick_demo)
+    at = quick_demo.app()
     at.switch_page("app_pages/history.py").run()
     assert not at.exception, at.exception
     assert "✓ in gallery" not in [t.value for t in at.text], "its video is missing"
