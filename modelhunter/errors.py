@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 from . import advice_text as text
-from .retries import parse_retry_after
+from .retries import is_retryable_status, parse_retry_after
 
 if TYPE_CHECKING:
     from .responses import Task, TaskError
@@ -62,6 +62,7 @@ __all__ = [
     "TransferError",
     "UnprocessableEntityError",
     "advice",
+    "is_transient",
     "advice_for_task_error",
     "describe_non_json",
     "invalid_response",
@@ -422,15 +423,29 @@ def _transfer_advice(err: TransferError) -> str:
     return text.DOWNLOAD_FAILED
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Trouble that passes: worth another try later, and proof of nothing (the one definition,
+    used by polling and the app's jobs; the client's retries use its status rule).
+
+    Network trouble; an error reply whose status says "try later" (408, 429, 5xx); a reply
+    that could not be read or a transfer that failed, with such a status or none at all.
+    """
+    if isinstance(exc, ApiConnectionError):
+        return True
+    if isinstance(exc, InvalidResponseError | TransferError):
+        return exc.status_code is None or is_retryable_status(exc.status_code)
+    if isinstance(exc, ApiStatusError):
+        return is_retryable_status(exc.status_code)
+    return False
+
+
 def advice(err: BaseException) -> str:
     """What happened and what to do, in plain words, for any error this package raises."""
     if isinstance(err, TaskFailedError):
         return advice_for_task_error(err.task.error)
     if isinstance(err, InvalidResponseError):
-        transient = err.status_code is not None and (
-            err.status_code >= 500 or err.status_code in (408, 429)
-        )
-        return text.PROXY_ERROR_PAGE if transient else text.UNREADABLE_REPLY
+        proxy = err.status_code is not None and is_retryable_status(err.status_code)
+        return text.PROXY_ERROR_PAGE if proxy else text.UNREADABLE_REPLY
     if isinstance(err, TransferError):
         return _transfer_advice(err)
     if isinstance(err, ApiStatusError):

@@ -24,14 +24,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from .errors import (
-    ApiConnectionError,
     ApiError,
-    InternalServerError,
-    InvalidResponseError,
     NotFoundError,
     PollTimeoutError,
-    RateLimitError,
     TaskFailedError,
+    is_transient,
 )
 from .responses import Task, TaskPage, TaskStatus
 
@@ -44,7 +41,6 @@ __all__ = [
     "TaskSource",
     "contract_delay",
     "expected_remaining",
-    "is_transient",
     "iter_status",
     "refresh_many",
     "smart_delay",
@@ -121,13 +117,6 @@ def smart_delay(
     else:
         delay = NEAR_END_DELAY + OVERRUN_BACKOFF * -remaining
     return min(max(delay, MIN_DELAY), MAX_DELAY)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Errors worth riding out while polling (the client has already retried them)."""
-    if isinstance(exc, InvalidResponseError):
-        return exc.status_code is None or exc.status_code >= 500
-    return isinstance(exc, ApiConnectionError | RateLimitError | InternalServerError)
 
 
 def iter_status(

@@ -46,7 +46,8 @@ _RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolEr
 
 
 def is_retryable_status(status_code: int) -> bool:
-    """408, 429 and every 5xx are worth another try for a request that is safe to repeat."""
+    """408, 429 and every 5xx: passing trouble, worth another try (the one status rule;
+    `errors.is_transient` applies it to errors)."""
     return status_code in (408, 429) or status_code >= 500
 
 

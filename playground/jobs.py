@@ -35,6 +35,7 @@ from modelhunter.errors import (
     TransferError,
     advice,
     advice_for_task_error,
+    is_transient,
 )
 from modelhunter.pricing import quote
 from modelhunter.reconcile import lookup_submit
@@ -101,13 +102,6 @@ def new_run_id() -> str:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _transient(exc: BaseException) -> bool:
-    """Trouble that passes: worth another try later, and proof of nothing."""
-    if isinstance(exc, TransferError):
-        return exc.status_code is None or exc.status_code == 429 or exc.status_code >= 500
-    return polling.is_transient(exc)
 
 
 class Jobs:
@@ -243,7 +237,7 @@ class Jobs:
         """
         if not isinstance(exc, ApiError):
             return self._reject(run, type(exc).__name__, str(exc), None)
-        if _transient(exc) and not isinstance(exc, RateLimitError):
+        if is_transient(exc) and not isinstance(exc, RateLimitError):
             run.phase = "not_sent"
             run.error_code = type(exc).__name__
             run.error = (
@@ -414,7 +408,7 @@ class Jobs:
             self.last_error = f"The video is not saved yet; it will be tried again. {exc}"
         except (ApiError, ValueError) as exc:
             self.last_error = advice(exc) if isinstance(exc, ApiError) else str(exc)
-            if not (isinstance(exc, ApiError) and _transient(exc)):
+            if not (isinstance(exc, ApiError) and is_transient(exc)):
                 run.download_attempts += 1
                 if run.download_attempts >= MAX_DOWNLOAD_ATTEMPTS:
                     run.video_error = f"The video could not be downloaded: {self.last_error}"

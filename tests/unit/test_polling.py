@@ -18,6 +18,7 @@ from modelhunter.errors import (
     PollTimeoutError,
     RateLimitError,
     TaskFailedError,
+    is_transient,
 )
 from modelhunter.polling import (
     MAX_DELAY,
@@ -26,7 +27,6 @@ from modelhunter.polling import (
     DelayFn,
     contract_delay,
     expected_remaining,
-    is_transient,
     iter_status,
     refresh_many,
     smart_delay,
