@@ -20,6 +20,7 @@ from playground.form_schema import form_fields, form_problems
 from playground.state import (
     budget_standing,
     cancel_run,
+    check_run,
     fill_form_from,
     get_jobs,
     get_session,
@@ -48,6 +49,7 @@ def _choose_model() -> None:
 # offline service's in Demo mode, UTC otherwise).
 _rerun_with = functools.partial(fill_form_from, session, store=jobs.store)
 _cancel = functools.partial(cancel_run, jobs, session)
+_check = functools.partial(check_run, jobs, session)
 
 
 def _submit(request: KlingV3Request | KlingV26Request) -> None:
@@ -188,7 +190,7 @@ with side:
             for run in active:
                 with st.container(border=True, key=f"active_{run.run_id}"):
                     st.caption(md_escape(run.prompt[:80]) or "(no prompt)")
-                    render_status(run, jobs.now(), on_cancel=_cancel)
+                    render_status(run, jobs.now(), on_cancel=_cancel, on_check=_check)
         recent = [r for r in session.gallery() if not r.active][:2]
         if recent:
             st.subheader("Latest results")
@@ -199,6 +201,7 @@ with side:
                     jobs.now(),
                     on_rerun=_rerun_with,
                     on_cancel=None,
+                    on_check=_check,
                     charged=backend.mode == "live",
                 )
         if finished:
