@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import time
 
 import streamlit as st
 
 from components.gallery import render_result_card
 from components.image_input import render_image_input
+from components.live_runs import render_live_runs, run_actions
 from components.price import current_quote, render_price
 from components.safe import md_escape
 from components.schema_form import render_problems, render_schema_form
@@ -18,18 +18,13 @@ from modelhunter.validation import check_request
 from playground.budget import Budget, BudgetExceededError, needs_confirmation
 from playground.form_schema import form_fields, form_problems
 from playground.state import (
+    Keys,
     budget_standing,
-    cancel_run,
-    check_run,
-    fill_form_from,
     get_jobs,
     get_session,
     get_settings,
-    poll,
-    poll_interval,
 )
 
-CONFIRMING = "confirming_paid_run"
 MODEL_LABELS = {
     "kling-v3": "Kling v3 · per second · 3–15 s",
     "kling-v2-6": "Kling v2.6 · per video · 5 or 10 s",
@@ -42,14 +37,28 @@ draft = session.draft
 
 
 def _choose_model() -> None:
-    draft.model = st.session_state["model_choice"]
+    draft.model = st.session_state[Keys.MODEL]
 
 
-# Re-run and Cancel buttons call these with the run (jobs.now is the right clock: the
-# offline service's in Demo mode, UTC otherwise).
-_rerun_with = functools.partial(fill_form_from, session, store=jobs.store)
-_cancel = functools.partial(cancel_run, jobs, session)
-_check = functools.partial(check_run, jobs, session)
+actions = run_actions(jobs, session)
+
+
+def _draw_runs() -> None:
+    """Runs in progress, then the latest results (the live-runs fragment redraws these)."""
+    active = session.active()
+    if active:
+        st.subheader("In progress")
+        for run in active:
+            with st.container(border=True, key=f"active_{run.run_id}"):
+                st.caption(md_escape(run.prompt[:80]) or "(no prompt)")
+                render_status(run, actions)
+    recent = [r for r in session.gallery() if not r.active][:2]
+    if recent:
+        st.subheader("Latest results")
+        for run in recent:
+            render_result_card(
+                run, jobs.store.video_path(run), actions, charged=backend.mode == "live"
+            )
 
 
 def _submit(request: KlingV3Request | KlingV26Request) -> None:
@@ -73,16 +82,16 @@ def _submit(request: KlingV3Request | KlingV26Request) -> None:
         st.toast("Submitted — follow it below.", icon=":material/rocket_launch:")
 
 
-@st.dialog("Confirm a paid run", on_dismiss=lambda: st.session_state.pop(CONFIRMING, None))
+@st.dialog("Confirm a paid run", on_dismiss=lambda: st.session_state.pop(Keys.CONFIRMING, None))
 def _confirm_paid_run(request: KlingV3Request | KlingV26Request, price: str) -> None:
     st.write(f"This run costs **{price}** on your live key.")
     pay, cancel = st.columns(2)
-    if pay.button("Pay and generate", type="primary", key="confirm_pay"):
-        st.session_state.pop(CONFIRMING, None)
+    if pay.button("Pay and generate", type="primary", key=Keys.CONFIRM_PAY):
+        st.session_state.pop(Keys.CONFIRMING, None)
         _submit(request)
         st.rerun()
-    if cancel.button("Cancel", key="confirm_cancel"):
-        st.session_state.pop(CONFIRMING, None)
+    if cancel.button("Cancel", key=Keys.CONFIRM_CANCEL):
+        st.session_state.pop(Keys.CONFIRMING, None)
         st.rerun()
 
 
@@ -90,11 +99,11 @@ session.form_refilled = False  # this full run draws the refilled form
 st.title("Generate a video")
 st.caption("Animate an image with Kling. The price is shown before anything is spent.")
 
-st.session_state.setdefault("model_choice", draft.model)
+st.session_state.setdefault(Keys.MODEL, draft.model)
 st.segmented_control(
     "Model",
     MODEL_IDS,
-    key="model_choice",
+    key=Keys.MODEL,
     required=True,
     format_func=MODEL_LABELS.get,
     on_change=_choose_model,
@@ -120,7 +129,11 @@ with form:
         )
 
     render_schema_form(
-        draft, problems, key="form", image_widget=image_widget, generation=session.form_generation
+        draft,
+        problems,
+        key=Keys.FORM,
+        image_widget=image_widget,
+        generation=session.form_generation,
     )
     advanced = {f.path for f in form_fields(draft.model) if f.group == "Advanced"}
     hidden = sum(1 for p in problem_list if any(p.key.startswith(a) for a in advanced))
@@ -128,7 +141,7 @@ with form:
         render_schema_form(
             draft,
             problems,
-            key="form",
+            key=Keys.FORM,
             image_widget=image_widget,
             group="Advanced",
             generation=session.form_generation,
@@ -153,7 +166,7 @@ with side:
         type="primary",
         disabled=blocked is not None,
         icon=":material/auto_awesome:",
-        key="submit",
+        key=Keys.SUBMIT,
         width="stretch",
     )
     if blocked:
@@ -162,49 +175,14 @@ with side:
     render_problems([p.message for p in unplaced])
     if clicked and request is not None:
         if confirm:
-            st.session_state[CONFIRMING] = True  # the dialog stays open across reruns
+            st.session_state[Keys.CONFIRMING] = True  # the dialog stays open across reruns
         else:
             with st.spinner("Uploading images and submitting…"):
                 _submit(request)
-    if st.session_state.get(CONFIRMING) and request is not None and quote is not None:
+    if st.session_state.get(Keys.CONFIRMING) and request is not None and quote is not None:
         _confirm_paid_run(request, quote.label)
     if session.refusal:
         st.error(md_escape(session.refusal), icon=":material/savings:")
         session.refusal = None
 
-    # True in a full rerun (the user did something): then every active run is refreshed;
-    # the fragment's own timer ticks follow each run's schedule.
-    full_run = [True]
-
-    @st.fragment(run_every=poll_interval(session, backend.fake is not None))
-    def live_runs() -> None:
-        if session.form_refilled:  # Re-run clicked in this fragment: redraw the whole form
-            session.form_refilled = False
-            st.rerun()
-        finished = poll(jobs, session, everything=bool(full_run) and full_run.pop())
-        if jobs.last_error:
-            st.warning(md_escape(jobs.last_error), icon=":material/wifi_off:")
-        active = session.active()
-        if active:
-            st.subheader("In progress")
-            for run in active:
-                with st.container(border=True, key=f"active_{run.run_id}"):
-                    st.caption(md_escape(run.prompt[:80]) or "(no prompt)")
-                    render_status(run, jobs.now(), on_cancel=_cancel, on_check=_check)
-        recent = [r for r in session.gallery() if not r.active][:2]
-        if recent:
-            st.subheader("Latest results")
-            for run in recent:
-                render_result_card(
-                    run,
-                    jobs.store.video_path(run),
-                    jobs.now(),
-                    on_rerun=_rerun_with,
-                    on_cancel=None,
-                    on_check=_check,
-                    charged=backend.mode == "live",
-                )
-        if finished:
-            st.rerun()
-
-    live_runs()
+    render_live_runs(jobs, session, demo=backend.fake is not None, draw=_draw_runs)

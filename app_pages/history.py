@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from components.safe import md_escape
-from modelhunter.errors import ApiError, advice
+from modelhunter.errors import ApiError
 from modelhunter.pricing import format_usd
 from modelhunter.requests import MODEL_IDS
 from modelhunter.responses import TaskPage, TaskStatus
-from playground.history import HistoryFilters, fetch_page, recover
+from playground.advice import advice
+from playground.history import ALL, HistoryFilters, fetch_page, recover
 from playground.runs import Run
-from playground.state import get_jobs, get_session
+from playground.state import Keys, get_jobs, get_session
 
 session = get_session()
 jobs, backend = get_jobs()
@@ -21,28 +22,15 @@ st.title("History")
 st.caption("Every Kling task your key has made, as the API lists it. Recover any into the gallery.")
 
 cols = st.columns([1, 1, 2, 2])
-status = cols[0].selectbox("Status", ["All", *[s.value for s in TaskStatus]], key="h_status")
-model = cols[1].selectbox("Model", ["All", *MODEL_IDS], key="h_model")
-dates = cols[2].date_input("Created between", value=(), key="h_dates")
-search = cols[3].text_input("Task id starts with", key="h_search", placeholder="task_…")
-picked = [*dates] if isinstance(dates, tuple | list) else [dates]
-start, end = [*picked, None, None][:2]
-filters = HistoryFilters(
-    status=None if status == "All" else status,
-    model_id=None if model == "All" else model,
-    start=start,
-    end=end,
-    search=search or None,
+filters = HistoryFilters.from_inputs(
+    cols[0].selectbox("Status", [ALL, *TaskStatus], key=Keys.HISTORY_STATUS),
+    cols[1].selectbox("Model", [ALL, *MODEL_IDS], key=Keys.HISTORY_MODEL),
+    cols[2].date_input("Created between", value=(), key=Keys.HISTORY_DATES),
+    cols[3].text_input("Task id starts with", key=Keys.HISTORY_SEARCH, placeholder="task_…"),
 )
-
-# The cursor chain restarts whenever the filters change.
-if st.session_state.get("h_filters") != filters:
-    st.session_state["h_filters"] = filters
-    st.session_state["h_cursors"] = [None]
-cursors: list[str | None] = st.session_state["h_cursors"]
-
+pager = session.history
 try:
-    page = fetch_page(jobs, filters, cursors[-1])
+    page = fetch_page(jobs, filters, pager.cursor_for(filters))
 except ApiError as exc:
     st.error(md_escape(advice(exc)), icon=":material/wifi_off:")
     page = None
@@ -58,7 +46,7 @@ def show(page: TaskPage) -> None:
     known = {r.task_id: r for r in session.runs.values() if r.task_id}
     total = page.pagination.total
     st.caption(
-        f"Page {len(cursors)}"
+        f"Page {pager.page_number}"
         + (f" · {total} task{'s' * (total != 1)} in all" if total is not None else "")
         + " · ✓ = in your gallery"
     )
@@ -90,11 +78,11 @@ def show(page: TaskPage) -> None:
                 st.rerun()
 
     nav = st.columns([1, 1, 6])
-    if len(cursors) > 1 and nav[0].button("Newer", icon=":material/arrow_back:"):
-        cursors.pop()
+    if pager.page_number > 1 and nav[0].button("Newer", icon=":material/arrow_back:"):
+        pager.newer()
         st.rerun()
     if page.pagination.has_more and nav[1].button("Older", icon=":material/arrow_forward:"):
-        cursors.append(page.pagination.cursor)
+        pager.older(page.pagination.cursor)
         st.rerun()
 
 

@@ -9,13 +9,11 @@ from pathlib import Path
 import streamlit as st
 
 from components.safe import md_escape
-from components.task_card import CheckAction, render_status, status_label
+from components.task_card import RunAction, RunActions, render_status, status_label
 from modelhunter.pricing import format_usd
 from playground.runs import Run
 
 __all__ = ["render_gallery", "render_result_card", "render_tile"]
-
-RunAction = Callable[[Run], None]
 
 
 def _when(moment: datetime | None) -> str:
@@ -55,15 +53,7 @@ def _facts(run: Run) -> list[str]:
 
 
 def render_result_card(
-    run: Run,
-    video: Path | None,
-    now: datetime,
-    *,
-    on_rerun: RunAction,
-    on_cancel: RunAction | None,
-    on_check: CheckAction | None = None,
-    charged: bool = True,
-    on_retry_download: RunAction | None = None,
+    run: Run, video: Path | None, actions: RunActions, *, charged: bool = True
 ) -> None:
     """One run: video (or status), download (or Retry download), facts, settings, re-run."""
     with st.container(border=True, key=f"card_{run.run_id}"):
@@ -72,7 +62,7 @@ def render_result_card(
         if video is not None and video.exists():
             st.video(str(video))
         else:
-            render_status(run, now, on_cancel=on_cancel, on_check=on_check)
+            render_status(run, actions)
         st.caption(md_escape(" · ".join(_facts(run))) + f" · {_money(run, charged)}")
         finished = run.task.completed_at if run.task else None
         st.caption(
@@ -91,38 +81,39 @@ def render_result_card(
                     icon=":material/download:",
                     on_click="ignore",
                 )
-            elif on_retry_download is not None and run.status == "succeeded":
+            elif actions.retry_download is not None and run.status == "succeeded":
                 st.button(  # paid for but not on this machine (yet): fetch it now
                     "Retry download",
                     key=f"retry_dl|{run.run_id}",
                     icon=":material/download:",
-                    on_click=on_retry_download,
+                    on_click=actions.retry_download,
                     args=(run,),
                 )
         with cols[1]:
-            st.button(
-                "Re-run",
-                key=f"rerun|{run.run_id}",
-                icon=":material/replay:",
-                help="Fill the form with these settings",
-                on_click=on_rerun,
-                args=(run,),
-                disabled=run.request is None,
-            )
+            if actions.rerun is not None:
+                st.button(
+                    "Re-run",
+                    key=f"rerun|{run.run_id}",
+                    icon=":material/replay:",
+                    help="Fill the form with these settings",
+                    on_click=actions.rerun,
+                    args=(run,),
+                    disabled=run.request is None,
+                )
         if run.request is not None:
             with st.expander("Settings used"):
                 st.json(run.request.wire(), expanded=True)
 
 
 def render_tile(
-    run: Run, poster: Path | None, now: datetime, *, selected: bool, on_open: RunAction
+    run: Run, poster: Path | None, actions: RunActions, *, selected: bool, on_open: RunAction
 ) -> None:
     """A compact grid entry: poster frame (or status), title, one line of facts, Open."""
     with st.container(border=True, key=f"tile_{run.run_id}"):
         if poster is not None:
             st.image(str(poster), width="stretch")
         else:
-            render_status(run, now, on_cancel=None)
+            render_status(run, actions.display_only())
         title = _title(run)
         facts = " · ".join([*_facts(run)[:2], status_label(run.status)])
         short = f"{md_escape(title[:60])}{'…' if len(title) > 60 else ''}"
@@ -141,15 +132,11 @@ def render_gallery(
     runs: list[Run],
     video_path: Callable[[Run], Path | None],
     poster: Callable[[Path], Path | None],
-    now: datetime,
+    actions: RunActions,
     *,
     selected: Run | None,
     on_open: RunAction,
-    on_rerun: RunAction,
-    on_cancel: RunAction | None,
-    on_check: CheckAction | None = None,
     charged: bool = True,
-    on_retry_download: RunAction | None = None,
     columns: int = 4,
     page_size: int = 8,
     key: str = "gallery",
@@ -167,16 +154,7 @@ def render_gallery(
         shape = selected.request.input.aspect_ratio if selected.request else "16:9"
         player, _ = st.columns({"9:16": [1, 2], "1:1": [2, 3]}.get(shape, [3, 2]))
         with player:
-            render_result_card(
-                selected,
-                video_path(selected),
-                now,
-                on_rerun=on_rerun,
-                on_cancel=on_cancel,
-                on_check=on_check,
-                charged=charged,
-                on_retry_download=on_retry_download,
-            )
+            render_result_card(selected, video_path(selected), actions, charged=charged)
     pages = max(1, -(-len(runs) // page_size))
     page = 1
     if pages > 1:
@@ -192,7 +170,7 @@ def render_gallery(
             render_tile(
                 run,
                 poster(video) if video is not None and video.exists() else None,
-                now,
+                actions,
                 selected=selected is not None and run.run_id == selected.run_id,
                 on_open=on_open,
             )

@@ -13,7 +13,7 @@ from modelhunter.client import mask_key
 from modelhunter.pricing import format_usd
 from playground.budget import Standing
 from playground.settings import KEY_PATTERN, Mode, Settings
-from playground.state import Session
+from playground.state import Keys, Session
 
 __all__ = ["MODE_BADGES", "render_sidebar", "render_spend"]
 
@@ -29,8 +29,8 @@ MODE_BADGES: dict[Mode, tuple[str, str, str]] = {
 
 
 def _set_key(session: Session) -> None:
-    typed = str(st.session_state.get("sidebar_key_input") or "").strip()
-    st.session_state["sidebar_key_input"] = ""  # never keep the key in a widget
+    typed = str(st.session_state.get(Keys.SIDEBAR_KEY) or "").strip()
+    st.session_state[Keys.SIDEBAR_KEY] = ""  # never keep the key in a widget
     if not typed:
         return
     if not KEY_PATTERN.match(typed):
@@ -43,7 +43,7 @@ def _set_key(session: Session) -> None:
 
 
 def _set_budget(on_budget: Callable[[Decimal], None]) -> None:
-    on_budget(Decimal(str(st.session_state["sidebar_budget"])).quantize(Decimal("0.01")))
+    on_budget(Decimal(str(st.session_state[Keys.SIDEBAR_BUDGET])).quantize(Decimal("0.01")))
 
 
 def _forget_key(session: Session) -> None:
@@ -78,7 +78,7 @@ def render_sidebar(
             st.text_input(
                 "ModelHunter API key",
                 type="password",
-                key="sidebar_key_input",
+                key=Keys.SIDEBAR_KEY,
                 on_change=_set_key,
                 args=(session,),
                 help="Kept in this browser session's memory only; never written to disk.",
@@ -86,13 +86,13 @@ def render_sidebar(
             )
         if mode == "live" and daily_budget is not None and on_budget is not None:
             # Another tab or process may have changed it: the ledger's amount wins.
-            st.session_state["sidebar_budget"] = float(daily_budget)
+            st.session_state[Keys.SIDEBAR_BUDGET] = float(daily_budget)
             st.number_input(
                 "Today's budget (USD)",
                 min_value=0.0,
                 step=0.5,
                 format="%.2f",
-                key="sidebar_budget",
+                key=Keys.SIDEBAR_BUDGET,
                 on_change=_set_budget,
                 args=(on_budget,),
                 help=(

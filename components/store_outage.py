@@ -17,6 +17,7 @@ from components.safe import md_escape
 from components.sidebar import render_sidebar
 from playground.settings import Settings, mode_for
 from playground.state import (
+    Keys,
     Session,
     active_key,
     dismiss_recovery,
@@ -51,7 +52,7 @@ def render_recovery(recovery: Recovery, on_dismiss: Callable[[], None]) -> None:
     """A damaged database was moved aside and rebuilt: say what happened and where it went."""
     st.warning(md_escape(recovery.message), icon=":material/healing:")
     st.caption(f"The old file: {md_escape(str(recovery.moved_to))}")
-    st.button("Got it", key="store_recovery_seen", on_click=on_dismiss)
+    st.button("Got it", key=Keys.STORE_RECOVERY_SEEN, on_click=on_dismiss)
 
 
 def render_readonly_gallery(videos: list[Path]) -> None:
@@ -61,7 +62,7 @@ def render_readonly_gallery(videos: list[Path]) -> None:
         st.info("No videos could be read from the data folder.")
         return
     names = [p.name for p in videos]
-    choice = st.selectbox(f"{len(videos)} videos, newest first", names, key="store_ro_video")
+    choice = st.selectbox(f"{len(videos)} videos, newest first", names, key=Keys.STORE_VIDEO)
     path = videos[names.index(choice)] if choice in names else videos[0]
     st.video(str(path))
     st.download_button(
@@ -69,7 +70,7 @@ def render_readonly_gallery(videos: list[Path]) -> None:
         lambda: path.read_bytes(),
         file_name=f"kling-{path.name}",
         mime="video/mp4",
-        key="store_ro_download",
+        key=Keys.STORE_DOWNLOAD,
         icon=":material/download:",
         on_click="ignore",
     )

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
 
 import streamlit as st
 
 from components.safe import md_escape
 from playground.runs import Run
+from playground.tracker import Eta
 
-__all__ = ["STATUS_LABELS", "elapsed_and_eta", "render_status", "status_label"]
+__all__ = [
+    "STATUS_LABELS",
+    "CheckAction",
+    "RunAction",
+    "RunActions",
+    "render_status",
+    "status_label",
+]
 
 STATUS_LABELS = {
     "submitting": "Uploading and submitting…",
@@ -36,36 +44,37 @@ def status_label(status: str) -> str:
     return f"Processing at Kling (status: {status})"
 
 
-def elapsed_and_eta(run: Run, now: datetime) -> tuple[float, float | None]:
-    """Seconds since submit and the estimated seconds left (None when unknown)."""
-    start = run.created_at  # our own submit time: the server's clock may differ
-    elapsed = max(0.0, (now - start).total_seconds())
-    progress = (run.task.progress or 0) if run.task else 0
-    if progress and progress > 0:
-        return elapsed, max(0.0, elapsed * (100 - progress) / progress)
-    if run.estimated_seconds:
-        return elapsed, max(0.0, run.estimated_seconds - elapsed)
-    return elapsed, None
-
-
+RunAction = Callable[[Run], None]
 CheckAction = Callable[[Run, str | None], None]
 
 
-def render_status(
-    run: Run,
-    now: datetime,
-    *,
-    on_cancel: Callable[[Run], None] | None,
-    on_check: CheckAction | None = None,
-) -> None:
+@dataclass(frozen=True)
+class RunActions:
+    """What a run's card shows and can do, wired once by the page (None: not offered).
+
+    `eta` is the run tracker's estimate; `check(run, None)` looks for an unconfirmed submit
+    again, `check(run, task_id)` adopts the candidate the user picked.
+    """
+
+    eta: Callable[[Run], Eta]
+    rerun: RunAction | None = None
+    cancel: RunAction | None = None
+    check: CheckAction | None = None
+    retry_download: RunAction | None = None
+
+    def display_only(self) -> RunActions:
+        """The same card without buttons (e.g. a grid tile)."""
+        return RunActions(eta=self.eta)
+
+
+def render_status(run: Run, actions: RunActions) -> None:
     """Status line with progress for an active run, or the error and advice for a failed one.
 
-    An unknown submit gets "Check again" and, for tasks that may be it, "This is my run"
-    (`on_check(run, None)` / `on_check(run, task_id)`).
+    An unknown submit gets "Check again" and, for tasks that may be it, "This is my run".
     """
     label = status_label(run.status)
     if run.phase == "unknown" and run.task is None:
-        _render_unknown(run, label, on_check)
+        _render_unknown(run, label, actions.check)
         return
     if run.error:
         st.error(f"**{label}:** {md_escape(run.error)}", icon=":material/error:")
@@ -79,18 +88,25 @@ def render_status(
         st.warning(md_escape(run.video_error), icon=":material/cloud_off:")
     if not run.active:
         return
-    elapsed, eta = elapsed_and_eta(run, now)
-    progress = int((run.task.progress or 0) if run.task else 0)
-    eta_text = f" · about {eta:.0f} s left" if eta is not None else ""
-    st.progress(progress / 100, text=f"{label} · {progress}% · {elapsed:.0f} s{eta_text}")
-    if on_cancel and run.task and not run.task.is_terminal:
+    eta = actions.eta(run)
+    st.progress(eta.percent / 100, text=f"{label} · {eta.percent}% · {_time_text(eta)}")
+    if actions.cancel and run.task and not run.task.is_terminal:
         st.button(
             "Cancel",
             key=f"cancel|{run.run_id}",
             icon=":material/stop_circle:",
-            on_click=on_cancel,
+            on_click=actions.cancel,
             args=(run,),
         )
+
+
+def _time_text(eta: Eta) -> str:
+    elapsed = f"{eta.elapsed_s:.0f} s"
+    if eta.remaining_s is None:
+        return elapsed
+    if eta.remaining_s < 1:
+        return f"{elapsed} · finishing…"
+    return f"{elapsed} · about {eta.remaining_s:.0f} s left"
 
 
 def _render_unknown(run: Run, label: str, on_check: CheckAction | None) -> None:

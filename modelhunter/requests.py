@@ -83,8 +83,9 @@ def _is_set(value: Any) -> bool:
 
 
 def _no_bool(value: Any) -> Any:
-    # pydantic's lax mode reads true/false as 1/0; a flag is never a meant number here
-    if isinstance(value, bool):
+    # pydantic's lax mode reads true/false as 1/0 and "5" as 5; the contract types these as
+    # JSON numbers, and what we send must be what the API reads (strict writing)
+    if isinstance(value, bool | str):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
     return value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -11,7 +12,9 @@ from modelhunter.responses import Task, TaskPage
 from playground.jobs import Jobs
 from playground.runs import Run
 
-__all__ = ["HistoryFilters", "fetch_page", "recover"]
+__all__ = ["ALL", "HistoryFilters", "HistoryPager", "fetch_page", "recover"]
+
+ALL = "All"  # the filter choice that filters nothing
 
 
 class HistoryFilters(BaseModel):
@@ -25,6 +28,50 @@ class HistoryFilters(BaseModel):
     end: date | None = None
     search: str | None = None
     limit: int = 20
+
+    @classmethod
+    def from_inputs(
+        cls, status: str, model: str, dates: object, search: str | None
+    ) -> HistoryFilters:
+        """From the page's widgets: `ALL` means no filter; a date range may be half-picked."""
+        picked = [*dates] if isinstance(dates, tuple | list) else [dates] if dates else []
+        start, end = [*picked, None, None][:2]
+        return cls(
+            status=None if status == ALL else status,
+            model_id=None if model == ALL else model,
+            start=start,
+            end=end,
+            search=(search or "").strip() or None,
+        )
+
+
+@dataclass
+class HistoryPager:
+    """Where the user is in the task list: the cursors of the pages seen, newest first.
+
+    The chain restarts whenever the filters change.
+    """
+
+    filters: HistoryFilters | None = None
+    cursors: list[str | None] = field(default_factory=lambda: [None])
+
+    def cursor_for(self, filters: HistoryFilters) -> str | None:
+        """The cursor of the page to show for `filters`."""
+        if filters != self.filters:
+            self.filters, self.cursors = filters, [None]
+        return self.cursors[-1]
+
+    @property
+    def page_number(self) -> int:
+        return len(self.cursors)
+
+    def older(self, cursor: str | None) -> None:
+        if cursor:
+            self.cursors.append(cursor)
+
+    def newer(self) -> None:
+        if len(self.cursors) > 1:
+            self.cursors.pop()
 
 
 def fetch_page(jobs: Jobs, filters: HistoryFilters, cursor: str | None = None) -> TaskPage:

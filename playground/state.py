@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,12 +19,13 @@ from playground.backend import Backend, connect
 from playground.budget import Budget, Standing
 from playground.connection import ConnectionCheck, check_connection
 from playground.draft import Draft
+from playground.history import HistoryPager
 from playground.jobs import Jobs
 from playground.runs import Run
-from playground.schedule import due, next_poll_at
 from playground.settings import Settings, scope_for
 from playground.store import Store, StoreUnavailable
 from playground.store_health import Recovery
+from playground.tracker import Eta, RunTracker
 
 __all__ = [
     "Session",
@@ -43,6 +43,8 @@ __all__ = [
     "get_store_problem",
     "poll",
     "poll_interval",
+    "Keys",
+    "run_eta",
     "recovery_notice",
     "retry_download",
     "set_daily_budget",
@@ -54,6 +56,30 @@ _JOBS = "kp_jobs"
 _RECOVERY_SEEN = "kp_recovery_seen"
 _CONNECTION = "kp_connection"
 MAX_SESSION_IMAGES = 8
+
+
+class Keys:
+    """Every fixed widget / session-state key of the app, named once.
+
+    Keys built per item (a run's buttons, a form field's widgets) are made by the component
+    that draws them from its own `key` prefix.
+    """
+
+    MODEL = "model_choice"
+    FORM = "form"
+    SUBMIT = "submit"
+    CONFIRMING = "confirming_paid_run"
+    CONFIRM_PAY = "confirm_pay"
+    CONFIRM_CANCEL = "confirm_cancel"
+    SIDEBAR_KEY = "sidebar_key_input"
+    SIDEBAR_BUDGET = "sidebar_budget"
+    HISTORY_STATUS = "h_status"
+    HISTORY_MODEL = "h_model"
+    HISTORY_DATES = "h_dates"
+    HISTORY_SEARCH = "h_search"
+    STORE_RECOVERY_SEEN = "store_recovery_seen"
+    STORE_VIDEO = "store_ro_video"
+    STORE_DOWNLOAD = "store_ro_download"
 
 
 @dataclass
@@ -70,7 +96,9 @@ class Session:
     form_generation: int = 0
     refusal: str | None = None  # a refused submit's reason, shown by the page's next run
     form_refilled: bool = False
-    next_poll: dict[str, datetime] = field(default_factory=dict)  # run id -> when due
+    tracker: RunTracker = field(default_factory=RunTracker)  # when each run is due, ETAs
+    gallery_selected: str | None = None  # the run the Gallery plays
+    history: HistoryPager = field(default_factory=HistoryPager)  # History page position
     last_submit: tuple[str, float] | None = None  # (request fingerprint, monotonic time)
 
     def is_double_click(self, fingerprint: str, now: float) -> bool:
@@ -82,6 +110,13 @@ class Session:
     def gallery(self) -> list[Run]:
         """Runs newest first."""
         return sorted(self.runs.values(), key=lambda r: r.created_at, reverse=True)
+
+    def selected_run(self, runs: list[Run]) -> Run | None:
+        """The Gallery's chosen run, else the newest with a video, else the newest."""
+        by_id = {r.run_id: r for r in runs}
+        if self.gallery_selected in by_id:
+            return by_id[self.gallery_selected]
+        return next((r for r in runs if r.video_file), runs[0] if runs else None)
 
     def active(self) -> list[Run]:
         return [r for r in self.gallery() if r.active]
@@ -191,29 +226,25 @@ def poll(jobs: Jobs, session: Session, *, everything: bool = False) -> bool:
     Timer ticks ask only about runs that are due on their schedule; `everything` (a full
     rerun: the user did something) brings every active run up to date.
     """
-    now = jobs.now()
-    active = session.active()
-    ready = active if everything else due(active, session.next_poll, now)
-    if not ready:
-        return False
     try:
-        refreshed = jobs.refresh(ready)
+        refreshed = session.tracker.tick(jobs, session.active(), jobs.now(), everything=everything)
     except StoreUnavailable as problem:  # e.g. the disk is full: said on the page, polling goes on
         jobs.last_error = str(problem)
         forget_jobs()  # the next full run opens the store afresh (and shows the banner if needed)
         return False
     for run in refreshed:
         session.runs[run.run_id] = run
-        session.next_poll[run.run_id] = next_poll_at(run, now)
-    return any(not session.runs[r.run_id].active for r in ready)
+    return any(not run.active for run in refreshed)
 
 
 def poll_interval(session: Session, demo: bool) -> float | None:
     """Seconds between poll ticks for the page's fragment; None when nothing is active."""
-    active = session.active()
-    if not active:
-        return None
-    return 1.0 if demo else 2.0
+    return RunTracker.tick_interval(session.active(), demo=demo)
+
+
+def run_eta(jobs: Jobs, session: Session, run: Run) -> Eta:
+    """What a run's card shows about its progress: the tracker's own estimate."""
+    return session.tracker.eta(run, jobs.now())
 
 
 def cancel_run(jobs: Jobs, session: Session, run: Run) -> None:

@@ -6,8 +6,8 @@ the same price. Bodies are generated over every field of both models: a plausibl
 (about half valid) with up to three edits from `EDITS` — wrong types, nulls, limits and one
 past them, white space, broken cross-field rules, fields of the other model, unknown fields.
 
-Known disagreement (a client bug, see `test_known_client_leniency`): the client takes numeric
-strings ("5") for some whole-number fields; the generator leaves numeric strings out.
+Numeric strings ("5") for whole-number fields are refused by both (a client leniency found
+by this test and fixed; `test_numeric_strings_are_refused_by_both` pins it).
 """
 
 from __future__ import annotations
@@ -280,10 +280,5 @@ def test_client_and_fake_accept_the_same_bodies_at_the_same_price(
         },
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="client bug: modelhunter.requests reads numeric strings as whole numbers on kling-v3 "
-    "(but not kling-v2-6's duration); the contract types these fields as integers",
-)
-def test_known_client_leniency(api: httpx.Client, body: dict[str, Any]) -> None:
+def test_numeric_strings_are_refused_by_both(api: httpx.Client, body: dict[str, Any]) -> None:
     agree(api, body)
