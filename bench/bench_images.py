@@ -23,7 +23,8 @@ from pathlib import Path
 from PIL import Image
 
 from bench.common import Result, format_table
-from modelhunter.images import inspect_image, make_preview
+from modelhunter.images import inspect_image
+from playground.preview import make_preview
 
 __all__ = ["run"]
 

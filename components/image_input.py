@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.safe import md_escape
 from modelhunter import images
+from playground import preview
 from playground.draft import ImageChoice
 from playground.form_schema import FieldSpec
 from playground.remote_image import RemoteImageError, fetch_image
@@ -21,8 +22,8 @@ _LIMIT = images.format_size(images.MAX_BYTES)  # = server.maxUploadSize in .stre
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _framed_preview(sha256: str, aspect_ratio: str, _data: bytes) -> bytes:
-    preview = images.make_preview(_data, max_side=768)
-    return images.framing_preview(preview, aspect_ratio)
+    small = preview.make_preview(_data, max_side=768)
+    return preview.framing_preview(small, aspect_ratio)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -99,7 +100,7 @@ def _describe(report: images.ImageReport, name: str) -> str:
 def _show_preview(sha256: str, aspect_ratio: str, data: bytes) -> None:
     try:
         st.image(_framed_preview(sha256, aspect_ratio, data))
-    except images.ImageRejectedError as exc:  # e.g. too large to preview within the budget
+    except preview.PreviewError as exc:  # e.g. too large to preview within the budget
         st.info(md_escape(exc.message), icon=":material/hide_image:")
 
 
@@ -116,7 +117,7 @@ def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, 
                 report = _report(choice.sha256 or "", choice.name, data)
                 _show_preview(choice.sha256 or "", aspect_ratio, data)
                 st.caption(md_escape(_describe(report, choice.name)))
-                st.caption(images.framing(report.width, report.height, aspect_ratio).description)
+                st.caption(preview.framing(report.width, report.height, aspect_ratio).description)
                 for warning in report.warnings:
                     st.warning(md_escape(warning), icon=":material/info:")
             else:

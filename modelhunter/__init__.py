@@ -28,8 +28,6 @@ from modelhunter.errors import (
     TaskFailedError,
     TransferError,
     UnprocessableEntityError,
-    advice,
-    advice_for_task_error,
 )
 from modelhunter.pricing import NoPriceError, PriceQuote, format_usd, price_for, quote
 from modelhunter.requests import (
@@ -85,8 +83,6 @@ __all__ = [
     "TransferError",
     "UnprocessableEntityError",
     "UploadedFile",
-    "advice",
-    "advice_for_task_error",
     "check_request",
     "format_usd",
     "mask_key",

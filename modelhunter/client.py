@@ -28,6 +28,7 @@ import httpx
 from pydantic import BaseModel
 
 from .calllog import CallLog
+from .error_replies import raise_for_response
 from .errors import (
     AmbiguousSubmitError,
     ApiConnectionError,
@@ -36,7 +37,6 @@ from .errors import (
     ConflictError,
     InvalidResponseError,
     TransferError,
-    raise_for_response,
     redact,
 )
 from .reading import read_reply

@@ -1,4 +1,4 @@
-"""Typed errors for the ModelHunter API, and plain-words advice for each.
+"""Typed errors for the ModelHunter API (what the app tells people lives in `playground.advice`).
 
     ApiError                              base of everything this package raises
     ├── ApiStatusError                    HTTP error reply with a JSON body
@@ -20,28 +20,24 @@
     ├── TaskFailedError                   the task ended `failed` (carries the task)
     └── PollTimeoutError                  (also TimeoutError) polling deadline passed
 
-`raise_for_response()` is the one place that turns a reply into an exception: HTTP status
-first, `error.code` second, unknown codes survive as the status's class. Messages never
-contain the API key: anything that looks like a key or a bearer token is redacted.
+`modelhunter.error_replies.raise_for_response()` is the one place that turns a reply into
+one of these: HTTP status first, `error.code` second, unknown codes survive as the status's
+class. Messages never contain the API key: anything that looks like a key or a bearer token
+is redacted (`redact`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
-
-from . import advice_text as text
-from .retries import is_retryable_status, parse_retry_after
+from .retries import is_retryable_status
 
 if TYPE_CHECKING:
-    from .responses import Task, TaskError
+    from .responses import Task
 
 __all__ = [
-    "ERROR_CODE_STATUS",
     "AmbiguousSubmitError",
     "ApiConnectionError",
     "ApiError",
@@ -61,43 +57,9 @@ __all__ = [
     "TaskFailedError",
     "TransferError",
     "UnprocessableEntityError",
-    "advice",
     "is_transient",
-    "advice_for_task_error",
-    "describe_non_json",
-    "invalid_response",
-    "raise_for_response",
     "redact",
 ]
-
-REQUEST_ID_HEADER = "X-Request-Id"
-SNIPPET_CHARS = 120
-_NOT_JSON: Any = object()
-
-# Every documented code with its HTTP status (contract §1, §6; §12 names the undocumented ones).
-ERROR_CODE_STATUS: dict[str, int] = {
-    "VALIDATION_ERROR": 400,
-    "INVALID_PARAMETER": 400,
-    "MISSING_PARAMETER": 400,
-    "AUTH_REQUIRED": 401,
-    "AUTH_INVALID_TOKEN": 401,
-    "AUTH_TOKEN_EXPIRED": 401,
-    "INSUFFICIENT_BALANCE": 402,
-    "FORBIDDEN": 403,
-    "KEY_PERMISSION_DENIED": 403,
-    "KEY_EXPIRED": 403,
-    "KEY_REVOKED": 403,
-    "NOT_FOUND": 404,
-    "MODEL_NOT_FOUND": 404,
-    "TASK_NOT_FOUND": 404,
-    "PROVIDER_NOT_FOUND": 404,
-    "TASK_NOT_CANCELLABLE": 409,
-    "FILE_TOO_LARGE": 422,
-    "RATE_LIMIT_EXCEEDED": 429,
-    "INTERNAL_ERROR": 500,
-    "PROVIDER_ERROR": 502,
-    "PROVIDER_UNAVAILABLE": 503,
-}
 
 _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"),
@@ -266,163 +228,6 @@ class PollTimeoutError(ApiError, TimeoutError):
         self.last = last
 
 
-_STATUS_CLASSES: dict[int, type[ApiStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    402: PaymentRequiredError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
-
-
-def _class_for(status: int, code: str | None) -> type[ApiStatusError]:
-    """HTTP status first; the code only refines (402) or fills in for unmapped statuses."""
-    if status in _STATUS_CLASSES:
-        cls = _STATUS_CLASSES[status]
-        if cls is PaymentRequiredError and code == "INSUFFICIENT_BALANCE":
-            return InsufficientBalanceError
-        return cls
-    if status >= 500:
-        return InternalServerError
-    if code in ERROR_CODE_STATUS:
-        return _class_for(ERROR_CODE_STATUS[code], code)
-    return ApiStatusError
-
-
-def _snippet(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat[:SNIPPET_CHARS] + ("…" if len(flat) > SNIPPET_CHARS else "")
-
-
-def describe_non_json(response: httpx.Response) -> str:
-    """A short description of a reply body that is not JSON, for error messages."""
-    text = response.text if response.content else ""
-    if not text.strip():
-        return "an empty body"
-    ctype = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
-    kind = "an HTML page" if "html" in ctype or text.lstrip().startswith("<") else ctype
-    return f"{kind} instead of JSON: {_snippet(text)!r}"
-
-
-def invalid_response(
-    response: httpx.Response, *, secrets: Iterable[str] = ()
-) -> InvalidResponseError:
-    """The error for a reply whose body is not the API's JSON."""
-    message = redact(
-        f"The API answered HTTP {response.status_code} with {describe_non_json(response)}",
-        secrets,
-    )
-    return InvalidResponseError(
-        message,
-        status_code=response.status_code,
-        request_id=response.headers.get(REQUEST_ID_HEADER),
-    )
-
-
-def _error_fields(body: Any) -> tuple[str | None, str | None, dict[str, Any] | None]:
-    """(code, message, details) from the envelope, tolerating non-envelope JSON."""
-    if not isinstance(body, dict):
-        return None, None, None
-    error = body.get("error")
-    if isinstance(error, dict):
-        code = error.get("code")
-        message = error.get("message")
-        details = error.get("details")
-    else:
-        code, message, details = body.get("code"), body.get("message"), body.get("details")
-        if isinstance(error, str) and message is None:
-            message = error
-    return (
-        code if isinstance(code, str) else None,
-        str(message) if message is not None else None,
-        details if isinstance(details, dict) else None,
-    )
-
-
-def raise_for_response(response: httpx.Response, *, secrets: Iterable[str] = ()) -> None:
-    """Raise the typed error for an API reply; return quietly for a success.
-
-    A 2xx whose JSON body says `"success": false` is treated as an error too.
-
-    Raises:
-        ApiStatusError: (a subclass by status, then code) for an error reply with a JSON body.
-        InvalidResponseError: for an error reply whose body is not JSON (HTML, empty).
-    """
-    status = response.status_code
-    try:
-        body = json.loads(response.content) if response.content else None
-    except (ValueError, UnicodeDecodeError):
-        body = _NOT_JSON
-    failed_envelope = isinstance(body, dict) and body.get("success") is False
-    if 200 <= status < 300 and not failed_envelope:
-        return
-    if body is _NOT_JSON or body is None:
-        raise invalid_response(response, secrets=secrets)
-    code, message, details = _error_fields(body)
-    effective = status if status >= 300 else ERROR_CODE_STATUS.get(code or "", status)
-    cls = _class_for(effective, code)
-    raise cls(
-        redact(message or f"HTTP {status}", secrets),
-        status_code=status,
-        code=code,
-        details=details,
-        request_id=response.headers.get(REQUEST_ID_HEADER),
-        body=body,
-        retry_after=parse_retry_after(response.headers.get("Retry-After")),
-    )
-
-
-_CLASS_ADVICE: tuple[tuple[type[ApiError], str], ...] = (
-    (InsufficientBalanceError, text.CODE_ADVICE["INSUFFICIENT_BALANCE"]),
-    (PaymentRequiredError, text.PAYMENT),
-    (AuthenticationError, text.AUTH),
-    (PermissionDeniedError, text.PERMISSION),
-    (NotFoundError, text.NOT_FOUND),
-    (ConflictError, text.CONFLICT),
-    (RateLimitError, text.CODE_ADVICE["RATE_LIMIT_EXCEEDED"]),
-    (BadRequestError, text.BAD_REQUEST),
-    (UnprocessableEntityError, text.UNPROCESSABLE),
-    (InternalServerError, text.SERVER),
-    (ApiStatusError, text.OTHER_STATUS),
-    (ApiTimeoutError, text.TIMEOUT),
-    (ApiConnectionError, text.CONNECTION),
-    (AmbiguousSubmitError, text.AMBIGUOUS_SUBMIT),
-    (PollTimeoutError, text.POLL_TIMEOUT),
-)
-_FIELD_CODES = frozenset({"VALIDATION_ERROR", "INVALID_PARAMETER", "MISSING_PARAMETER"})
-
-
-def _details_hint(details: dict[str, Any] | None) -> str:
-    if not details:
-        return ""
-    field, reason = details.get("field"), details.get("reason")
-    if field and reason:
-        return f" ({field}: {_snippet(str(reason))})"
-    return f" (field: {field})" if field else ""
-
-
-def _status_advice(err: ApiStatusError) -> str:
-    advice_text = text.CODE_ADVICE.get(err.code or "") or next(
-        t for cls, t in _CLASS_ADVICE if isinstance(err, cls)
-    )
-    if isinstance(err, RateLimitError) and err.retry_after:
-        advice_text = text.RATE_LIMIT_WAIT.format(seconds=err.retry_after)
-    if err.code in _FIELD_CODES or isinstance(err, BadRequestError | UnprocessableEntityError):
-        advice_text += redact(_details_hint(err.details))
-    return advice_text
-
-
-def _transfer_advice(err: TransferError) -> str:
-    if err.direction == "upload":
-        return text.UPLOAD_REFUSED if err.status_code in (401, 403) else text.UPLOAD_FAILED
-    if err.status_code in (401, 403, 404, 410):
-        return text.RESULT_LINK_EXPIRED
-    return text.DOWNLOAD_FAILED
-
-
 def is_transient(exc: BaseException) -> bool:
     """Trouble that passes: worth another try later, and proof of nothing (the one definition,
     used by polling and the app's jobs; the client's retries use its status rule).
@@ -437,28 +242,3 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, ApiStatusError):
         return is_retryable_status(exc.status_code)
     return False
-
-
-def advice(err: BaseException) -> str:
-    """What happened and what to do, in plain words, for any error this package raises."""
-    if isinstance(err, TaskFailedError):
-        return advice_for_task_error(err.task.error)
-    if isinstance(err, InvalidResponseError):
-        proxy = err.status_code is not None and is_retryable_status(err.status_code)
-        return text.PROXY_ERROR_PAGE if proxy else text.UNREADABLE_REPLY
-    if isinstance(err, TransferError):
-        return _transfer_advice(err)
-    if isinstance(err, ApiStatusError):
-        return _status_advice(err)
-    return next((t for cls, t in _CLASS_ADVICE if isinstance(err, cls)), text.UNKNOWN)
-
-
-def advice_for_task_error(error: TaskError | None) -> str:
-    """Advice for a task that ended `failed`, from its `error` object."""
-    if error is None:
-        return text.TASK_NO_REASON
-    if error.code == "PROVIDER_ERROR":
-        message = error.message.lower()
-        moderated = any(word in message for word in text.MODERATION_WORDS)
-        return text.TASK_MODERATION if moderated else text.TASK_PROVIDER
-    return text.CODE_ADVICE.get(error.code, text.TASK_FALLBACK)

@@ -14,7 +14,8 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from .calllog import CallLog
-from .errors import InvalidResponseError, invalid_response
+from .error_replies import invalid_response
+from .errors import InvalidResponseError
 from .responses import SubmitAck, Task, TaskPage, is_known_status, unknown_fields
 from .wire import envelope
 

@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from modelhunter.client import Client
-from modelhunter.errors import ApiError, AuthenticationError, PermissionDeniedError, advice
+from modelhunter.errors import ApiError, AuthenticationError, PermissionDeniedError
+from playground.advice import advice
 
 __all__ = ["ConnectionCheck", "check_connection"]
 

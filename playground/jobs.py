@@ -33,15 +33,15 @@ from modelhunter.errors import (
     NotFoundError,
     RateLimitError,
     TransferError,
-    advice,
-    advice_for_task_error,
     is_transient,
 )
+from modelhunter.images import EXTENSION_FOR_TYPE
 from modelhunter.pricing import quote
 from modelhunter.reconcile import lookup_submit
 from modelhunter.requests import KlingV3Request, KlingV26Request, parse_request
 from modelhunter.responses import Task, TaskStatus
 from modelhunter.validation import explain
+from playground.advice import advice, advice_for_task_error
 from playground.budget import Budget
 from playground.runs import InputImage, Run
 from playground.store import Store, StoreUnavailable
@@ -65,7 +65,6 @@ RECONCILE_WINDOW = timedelta(minutes=2)
 # task has no video) are given up after this many attempts; passing trouble (network,
 # 5xx, 429) never gives up a paid video: the next poll tries again.
 MAX_DOWNLOAD_ATTEMPTS = 5
-_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 _LINK_REFUSED = frozenset({401, 403, 404, 410})
 
 NOT_SENT_ERROR = "The request never reached ModelHunter: no task was created or charged."
@@ -224,7 +223,7 @@ class Jobs:
         for field in ("image", "image_tail"):
             if field in uploads:
                 up = uploads[field]
-                sha = self.store.put_image(up.data, _SUFFIX.get(up.content_type, ".img"))
+                sha = self.store.put_image(up.data, EXTENSION_FOR_TYPE.get(up.content_type, ".img"))
                 images[field] = InputImage(name=up.name, sha256=sha, content_type=up.content_type)
             elif url := getattr(request.input, field):
                 images[field] = InputImage(name=url.rsplit("/", 1)[-1] or url, url=url)

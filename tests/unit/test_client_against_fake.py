@@ -40,7 +40,7 @@ from modelhunter import (
     UnprocessableEntityError,
     parse_request,
 )
-from modelhunter.errors import raise_for_response
+from modelhunter.error_replies import raise_for_response
 from modelhunter.polling import wait
 
 TEST_KEY = "river_test_" + "c" * 32

@@ -25,7 +25,6 @@ from modelhunter.errors import (
     NotFoundError,
     RateLimitError,
     TransferError,
-    advice,
 )
 from modelhunter.requests import KlingV3Request, parse_request
 from modelhunter.responses import TaskStatus
@@ -41,6 +40,7 @@ from modelhunter.retries import (
     should_retry,
 )
 from modelhunter.transfers import TRANSFER_CHUNK_SIZE
+from playground.advice import advice
 
 KEY = "river_test_" + "0123456789abcdef" + "ABCDEF0123456789"  # built, not a literal key
 BASE = "https://api.modelhunter.ai/api/v1"

@@ -1,4 +1,5 @@
-"""Error mapping: status first, code second; non-JSON bodies; advice; no key in messages."""
+"""Error mapping: status first, code second; non-JSON bodies; the advice the app shows for
+each error (`playground.advice`); no key in messages."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from modelhunter.error_replies import ERROR_CODE_STATUS, raise_for_response
 from modelhunter.errors import (
-    ERROR_CODE_STATUS,
     AmbiguousSubmitError,
     ApiConnectionError,
     ApiError,
@@ -32,13 +33,11 @@ from modelhunter.errors import (
     TaskFailedError,
     TransferError,
     UnprocessableEntityError,
-    advice,
-    advice_for_task_error,
-    raise_for_response,
     redact,
 )
 from modelhunter.responses import Task, TaskError
 from modelhunter.retries import parse_retry_after
+from playground.advice import advice, advice_for_task_error
 
 KEY = "river_live_" + "0123456789abcdef" + "ABCDEF0123456789"  # built, not a literal key
 

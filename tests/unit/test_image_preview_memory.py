@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from modelhunter import _png_strips, images
-from modelhunter.images import ImageRejectedError, inspect_image, make_preview
+from modelhunter.images import inspect_image
+from playground import _png_strips
+from playground import preview as preview_module
+from playground.preview import PreviewError, make_preview
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -160,7 +162,7 @@ def test_16_bit_rgba_8000px_preview_keeps_server_memory_bounded(tmp_path: Path) 
 import io, json, sys
 from pathlib import Path
 from PIL import Image
-from modelhunter.images import make_preview
+from playground.preview import make_preview
 
 def status_kb(key):
     with open("/proc/self/status") as status:
@@ -196,7 +198,7 @@ def test_large_png_preview_looks_like_the_image(monkeypatch: pytest.MonkeyPatch)
     im.paste((255, 0, 0), (0, 0, 240, 160))  # red top-left corner
     buf = io.BytesIO()
     im.save(buf, "PNG")
-    monkeypatch.setattr(images, "PREVIEW_MEMORY_BUDGET", 1_000_000)
+    monkeypatch.setattr(preview_module, "PREVIEW_MEMORY_BUDGET", 1_000_000)
     preview = Image.open(io.BytesIO(make_preview(buf.getvalue(), max_side=300))).convert("RGB")
     assert preview.size == (300, 200)
     r, _, b = preview.getpixel((10, 10))  # type: ignore[misc]
@@ -213,7 +215,7 @@ def _webp_claiming(w: int, h: int) -> bytes:
 
 def test_what_cannot_be_decoded_reduced_gets_no_preview_instead_of_memory() -> None:
     """A 9000×8000 WebP (72 MP, allowed) would be decoded whole: refused, in plain words."""
-    with pytest.raises(ImageRejectedError) as refused:
+    with pytest.raises(PreviewError) as refused:
         make_preview(_webp_claiming(9000, 8000))
     message = refused.value.message
     assert "too large to preview" in message and "9000 × 8000" in message
@@ -225,8 +227,8 @@ def test_interlaced_png_over_budget_gets_no_preview(monkeypatch: pytest.MonkeyPa
     data = bytearray(filtered_png(600, 400, 8, 2))  # (Pillow cannot write interlaced PNGs)
     data[28] = 1  # IHDR interlace method: Adam7
     data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    monkeypatch.setattr(images, "PREVIEW_MEMORY_BUDGET", 100_000)
-    with pytest.raises(ImageRejectedError, match="too large to preview"):
+    monkeypatch.setattr(preview_module, "PREVIEW_MEMORY_BUDGET", 100_000)
+    with pytest.raises(PreviewError, match="too large to preview"):
         make_preview(bytes(data))
 
 
@@ -235,8 +237,8 @@ def test_damaged_data_in_a_strip_decode_is_a_plain_refusal(
 ) -> None:
     data = pillow_png("RGB", (400, 300))
     cut = data[: len(data) // 2] + chunk(b"IEND", b"")
-    monkeypatch.setattr(images, "PREVIEW_MEMORY_BUDGET", 10_000)
-    with pytest.raises(ImageRejectedError, match="damaged"):
+    monkeypatch.setattr(preview_module, "PREVIEW_MEMORY_BUDGET", 10_000)
+    with pytest.raises(PreviewError, match="damaged"):
         make_preview(cut)
 
 
@@ -253,7 +255,7 @@ def test_large_progressive_jpeg_gets_no_preview_small_one_does() -> None:
     data = bytearray(_progressive_jpeg(64, 64))
     sof = data.index(b"\xff\xc2")  # SOF2: progressive frame header
     struct.pack_into(">HH", data, sof + 5, 4000, 6000)
-    with pytest.raises(ImageRejectedError, match="too large to preview") as refused:
+    with pytest.raises(PreviewError, match="too large to preview") as refused:
         make_preview(bytes(data))
     assert "6000 × 4000" in refused.value.message
     preview = Image.open(io.BytesIO(make_preview(_progressive_jpeg(1600, 1200), max_side=400)))

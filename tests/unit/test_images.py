@@ -1,4 +1,5 @@
-"""Image preflight against a corpus of good and bad images generated here (nothing shipped)."""
+"""Image preflight (`modelhunter.images`) and the app's previews (`playground.preview`) against
+a corpus of good and bad images generated here (nothing shipped)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from modelhunter import images
-from modelhunter.images import (
-    ImageRejectedError,
-    framing,
-    framing_preview,
-    inspect_image,
-    make_preview,
-    to_upload,
-)
+from modelhunter.images import inspect_image
+from modelhunter.requests import AspectRatio
+from playground.preview import PreviewError, framing, framing_preview, make_preview
 
 MB = 1024 * 1024
 ORIENTATION = 0x0112
@@ -320,7 +316,7 @@ def test_bombs_are_never_decoded(kind: str) -> None:
     tracemalloc.start()
     try:
         report = inspect_image(data)
-        with pytest.raises(ImageRejectedError) as refused:
+        with pytest.raises(PreviewError) as refused:
             make_preview(data)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -342,7 +338,8 @@ def test_bombs_keep_process_memory_bounded(tmp_path: Path) -> None:
     script = """
 import json, sys
 from pathlib import Path
-from modelhunter.images import ImageRejectedError, inspect_image, make_preview
+from modelhunter.images import inspect_image
+from playground.preview import PreviewError, make_preview
 
 def status_kb(key):
     with open("/proc/self/status") as status:
@@ -355,7 +352,7 @@ for p in sys.argv[1:]:
     assert not inspect_image(Path(p)).ok
     try:
         make_preview(Path(p))
-    except ImageRejectedError:
+    except PreviewError:
         pass
 json.dump({"delta_kb": status_kb("VmHWM") - before}, sys.stdout)
 """
@@ -427,7 +424,7 @@ def test_preview_small_and_alpha_images() -> None:
     ids=["empty", "text", "truncated-jpeg"],
 )
 def test_preview_refusals_are_plain(data: bytes, phrase: str) -> None:
-    with pytest.raises(ImageRejectedError) as refused:
+    with pytest.raises(PreviewError) as refused:
         make_preview(data)
     assert phrase in refused.value.message
     assert_plain(refused.value.message)
@@ -459,7 +456,7 @@ def test_preview_refusals_are_plain(data: bytes, phrase: str) -> None:
     ],
 )
 def test_framing_known_sizes(
-    size: tuple[int, int], ratio: images.AspectRatio, box: tuple[int, ...], kept: float, text: str
+    size: tuple[int, int], ratio: AspectRatio, box: tuple[int, ...], kept: float, text: str
 ) -> None:
     f = framing(*size, ratio)
     assert (f.left, f.top, f.right, f.bottom) == box
@@ -473,7 +470,7 @@ def test_framing_known_sizes(
     st.integers(1, 20000),
     st.sampled_from(["16:9", "9:16", "1:1"]),
 )
-def test_framing_is_a_centered_cover_crop(w: int, h: int, ratio: images.AspectRatio) -> None:
+def test_framing_is_a_centered_cover_crop(w: int, h: int, ratio: AspectRatio) -> None:
     f = framing(w, h, ratio)
     rw, rh = (int(x) for x in ratio.split(":"))
     assert 0 <= f.left < f.right <= w and 0 <= f.top < f.bottom <= h
@@ -500,53 +497,25 @@ def test_framing_preview_dims_outside_and_keeps_inside() -> None:
     assert inside[0] > 180 and outside[0] < 110 and edge[0] > 240  # type: ignore[index]
 
 
-# --- upload plan ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("data", "filename", "expected"),
-    [
-        (jpeg(640, 480), "holiday.png", ("image/jpeg", "holiday.jpg")),
-        (png(640, 480), "C:\\Users\\me\\Shot 1.PNG", ("image/png", "Shot 1.png")),
-        (webp(640, 480), "../../etc/passwd", ("image/webp", "passwd.webp")),
-        (png(640, 480), "", ("image/png", "image.png")),
-        (jpeg(640, 480), "ünïcødé <x>.jpeg", ("image/jpeg", "ünïcødé _x.jpg")),
-    ],
-)
-def test_to_upload_uses_the_true_type(
-    data: bytes, filename: str, expected: tuple[str, str]
-) -> None:
-    plan = to_upload(data, filename=filename)
-    assert (plan.content_type, plan.filename) == expected
-    assert plan.size_bytes == len(data)
-
-
-def test_to_upload_refuses_blocked_images() -> None:
-    with pytest.raises(ImageRejectedError, match="GIF"):
-        to_upload(encode(noisy((400, 400)), "GIF"), filename="a.png")
-
-
 def test_public_surface_and_no_streamlit() -> None:
     assert sorted(images.__all__) == images.__all__
     assert set(images.__all__) == {
         "ACCEPTED_FORMATS",
+        "BOMB_ERRORS",
+        "BOMB_MESSAGE",
+        "EXTENSION_FOR_TYPE",
         "MAX_BYTES",
         "MAX_PIXELS",
         "MB",
         "MIN_SIDE",
-        "PREVIEW_MEMORY_BUDGET",
-        "AspectRatio",
-        "Framing",
-        "ImageRejectedError",
+        "PIL_ERRORS",
         "ImageReport",
         "ImageSource",
-        "UploadPlan",
+        "exif_orientation",
         "format_size",
-        "framing",
-        "framing_preview",
         "inspect_image",
-        "make_preview",
-        "to_upload",
+        "read_source",
+        "webp_size",
     }
     code = "import sys, modelhunter.images; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])

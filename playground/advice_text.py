@@ -1,4 +1,4 @@
-"""Plain-words texts that say what happened and what to do; `errors.advice` picks one.
+"""Plain-words texts that say what happened and what to do; `playground.advice` picks one.
 
 Pure data, kept apart so wording can be reviewed (or translated) in one place.
 """
