@@ -11,6 +11,7 @@ import streamlit as st
 from components.safe import md_escape
 from components.task_card import RunAction, RunActions, render_status, status_label
 from modelhunter.pricing import format_usd
+from modelhunter.requests import MODE_LABELS
 from playground.runs import Run
 
 __all__ = ["render_gallery", "render_result_card", "render_tile"]
@@ -47,7 +48,7 @@ def _facts(run: Run) -> list[str]:
         run.model,
         f"{data.duration} s",
         data.aspect_ratio,
-        {"std": "Standard", "pro": "Pro"}[data.mode],
+        MODE_LABELS[data.mode],
         "sound" if data.sound == "on" else "silent",
     ]
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from modelhunter.requests import KlingV3Request, KlingV26Request
+from modelhunter.requests import MODE_LABELS, KlingV3Request, KlingV26Request
 
 __all__ = [
     "V3_RATES",
@@ -72,7 +72,7 @@ def price_for(model: str, mode: str, sound: str, duration: int) -> PriceQuote:
     Raises:
         NoPriceError: the combination has no price (e.g. 7 s on kling-v2-6).
     """
-    mode_label = {"std": "Standard", "pro": "Pro"}.get(mode, mode)
+    mode_label = MODE_LABELS.get(mode, mode)
     sound_label = "sound on" if sound == "on" else "no sound"
     if model == "kling-v3":
         rate = V3_RATES.get((mode, sound))

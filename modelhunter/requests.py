@@ -39,6 +39,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 __all__ = [
     "ASPECT_RATIOS",
     "MODEL_IDS",
+    "MODE_LABELS",
     "PROMPT_SOFT_LIMIT",
     "Element",
     "KlingRequest",
@@ -54,6 +55,8 @@ __all__ = [
 ]
 
 MODEL_IDS: tuple[str, ...] = ("kling-v3", "kling-v2-6")
+#: How each `mode` is named to people (form, price breakdown, gallery).
+MODE_LABELS: dict[str, str] = {"std": "Standard", "pro": "Pro"}
 ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
 PROMPT_SOFT_LIMIT = 2500
 MAX_SEGMENTS = 6
@@ -189,7 +192,7 @@ class _InputBase(_Item):
         default="std",
         title="Mode",
         description="Standard is cheaper and faster; Professional gives finer detail.",
-        json_schema_extra=_hints(widget="segmented", labels={"std": "Standard", "pro": "Pro"}),
+        json_schema_extra=_hints(widget="segmented", labels=MODE_LABELS),
     )
     sound: Sound = Field(
         default="off",

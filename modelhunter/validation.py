@@ -133,7 +133,7 @@ def _message(root: type[BaseModel], error: dict[str, Any], model_id: str) -> str
 
 def explain(exc: ValidationError, model_id: str) -> list[Problem]:
     """Every error of a validation as a plain-words `Problem` at its field."""
-    root = request_class(model_id) if model_id in ("kling-v3", "kling-v2-6") else KlingV3Request
+    root = request_class(model_id) if model_id in MODEL_IDS else KlingV3Request
     problems = []
     for error in exc.errors():
         loc = tuple(error["loc"])

@@ -12,6 +12,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -47,6 +48,27 @@ class Disk:
         except BaseException:
             os.close(fd)
             os.unlink(name)
+            raise
+
+    @contextlib.contextmanager
+    def replacing(self, path: Path, *, durable: bool = False) -> Iterator[BinaryIO]:
+        """A private temp file beside `path`, renamed over it when the block completes.
+
+        The one atomic write of the app: readers see the old file or the complete new one,
+        never a part; on any failure the temp file is removed. `durable` syncs the data to
+        disk before the rename (for files worth money, such as videos).
+        """
+        handle, tmp = self.create_temp(path.parent, ".part")
+        try:
+            with handle:
+                yield handle
+                if durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
             raise
 
     def tighten(self, path: Path) -> None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from modelhunter.requests import MAX_METADATA_KEYS, request_class
+from modelhunter.requests import MAX_METADATA_KEYS, MODEL_IDS, request_class
 from modelhunter.validation import Problem
 
 __all__ = [
@@ -294,4 +294,4 @@ def build_body(model_id: str, values: Values, images: dict[str, str]) -> dict[st
 
 
 # The schema is fixed at import time: read it once, not on every rerun.
-_FIELDS: dict[str, list[FieldSpec]] = {m: _read_fields(m) for m in ("kling-v3", "kling-v2-6")}
+_FIELDS: dict[str, list[FieldSpec]] = {m: _read_fields(m) for m in MODEL_IDS}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import ImageOps
+
+from playground.disk import Disk
 
 __all__ = ["poster_for"]
 
@@ -32,8 +32,6 @@ def poster_for(video: Path) -> Path | None:
         return None
     # every poster has the same shape, so the grid lines up whatever the clips' aspect ratio
     image = ImageOps.fit(frame.to_image(), (POSTER_WIDTH, POSTER_WIDTH * 9 // 16))
-    fd, tmp = tempfile.mkstemp(dir=poster.parent, suffix=".part")  # sessions may race
-    with os.fdopen(fd, "wb") as handle:
+    with Disk().replacing(poster) as handle:  # sessions may race; a failed save leaves nothing
         image.save(handle, format="JPEG", quality=80)
-    os.replace(tmp, poster)
     return poster

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import re
 import sqlite3
 import threading
@@ -306,34 +305,16 @@ class Store:
     def writing_video(self, run_id: str) -> Iterator[BinaryIO]:
         """A file to stream a video into; it appears under its name only when complete."""
         name = f"{Path(run_id).name}.mp4"
-        with translated(self.dir):
-            handle, tmp = self.disk.create_temp(self.videos, ".part")
-            try:
-                with handle:
-                    yield handle
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.videos / name)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
+        with translated(self.dir), self.disk.replacing(self.videos / name, durable=True) as out:
+            yield out
 
     def put_image(self, data: bytes, suffix: str) -> str:
         """Keep an input image (content-addressed); returns its sha256."""
         digest = hashlib.sha256(data).hexdigest()
         path = self.images / f"{digest}{suffix}"
         if not path.exists():
-            with translated(self.dir):
-                handle, tmp = self.disk.create_temp(self.images, ".part")
-                try:
-                    with handle:
-                        handle.write(data)
-                    os.replace(tmp, path)
-                except BaseException:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(tmp)
-                    raise
+            with translated(self.dir), self.disk.replacing(path) as out:
+                out.write(data)
         return digest
 
     def image_path(self, sha256: str) -> Path | None:
