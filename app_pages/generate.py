@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import streamlit as st
 
-from components.gallery import render_result_card
 from components.image_input import render_image_input
-from components.live_runs import render_live_runs, run_actions
+from components.live_runs import render_live_runs, render_session_runs, run_actions
+from components.model_picker import render_model_picker, render_paid_confirmation
 from components.price import current_quote, render_price
 from components.safe import md_escape
 from components.schema_form import render_problems, render_schema_form
-from components.task_card import render_status
-from modelhunter.requests import MODEL_IDS, KlingV3Request, KlingV26Request
-from modelhunter.validation import check_request
-from playground.budget import Budget, BudgetExceededError, needs_confirmation
-from playground.form_schema import form_fields, form_problems
+from modelhunter.requests import KlingV3Request, KlingV26Request
+from playground.budget import Budget, needs_confirmation
 from playground.state import (
     Keys,
     budget_standing,
@@ -24,11 +22,7 @@ from playground.state import (
     get_session,
     get_settings,
 )
-
-MODEL_LABELS = {
-    "kling-v3": "Kling v3 · per second · 3–15 s",
-    "kling-v2-6": "Kling v2.6 · per video · 5 or 10 s",
-}
+from playground.submission import check_form, fingerprint, submit_draft
 
 settings = get_settings()
 session = get_session()
@@ -36,87 +30,36 @@ jobs, backend = get_jobs()
 draft = session.draft
 
 
-def _choose_model() -> None:
-    draft.model = st.session_state[Keys.MODEL]
-
-
 actions = run_actions(jobs, session)
 
 
-def _draw_runs() -> None:
-    """Runs in progress, then the latest results (the live-runs fragment redraws these)."""
-    active = session.active()
-    if active:
-        st.subheader("In progress")
-        for run in active:
-            with st.container(border=True, key=f"active_{run.run_id}"):
-                st.caption(md_escape(run.prompt[:80]) or "(no prompt)")
-                render_status(run, actions)
-    recent = [r for r in session.gallery() if not r.active][:2]
-    if recent:
-        st.subheader("Latest results")
-        for run in recent:
-            render_result_card(
-                run, jobs.store.video_path(run), actions, charged=backend.mode == "live"
-            )
-
-
 def _submit(request: KlingV3Request | KlingV26Request) -> None:
-    images = sorted(c.sha256 or c.url or "" for c in draft.images.values())
-    fingerprint = request.model_dump_json() + "".join(images)
-    if session.is_double_click(fingerprint, time.monotonic()):
+    if session.is_double_click(fingerprint(request, draft), time.monotonic()):
         st.toast("Already submitted — it is in progress below.", icon=":material/info:")
         return
-    budget = Budget.from_settings(settings) if backend.mode == "live" else None
-    try:
-        # Demo mode cannot fetch URLs: send it the copy we fetched for the preview instead
-        uploads = draft.uploads(session.image_bytes, copy_urls=backend.fake is not None)
-        run = jobs.submit(request, uploads, budget=budget)
-    except BudgetExceededError as exc:  # another tab or process spent it meanwhile
-        session.refusal = str(exc)  # shown below Submit, also after the dialog's rerun
-        return
-    session.runs[run.run_id] = run
-    if run.error:
-        st.toast(f"Not submitted: {md_escape(run.error)}", icon=":material/error:")
-    else:
-        st.toast("Submitted — follow it below.", icon=":material/rocket_launch:")
-
-
-@st.dialog("Confirm a paid run", on_dismiss=lambda: st.session_state.pop(Keys.CONFIRMING, None))
-def _confirm_paid_run(request: KlingV3Request | KlingV26Request, price: str) -> None:
-    st.write(f"This run costs **{price}** on your live key.")
-    pay, cancel = st.columns(2)
-    if pay.button("Pay and generate", type="primary", key=Keys.CONFIRM_PAY):
-        st.session_state.pop(Keys.CONFIRMING, None)
-        _submit(request)
-        st.rerun()
-    if cancel.button("Cancel", key=Keys.CONFIRM_CANCEL):
-        st.session_state.pop(Keys.CONFIRMING, None)
-        st.rerun()
+    outcome = submit_draft(
+        jobs,
+        draft,
+        request,
+        session.image_bytes,
+        budget=Budget.from_settings(settings) if backend.mode == "live" else None,
+        copy_url_images=backend.fake is not None,
+    )
+    session.refusal = outcome.refusal  # shown below Submit, also after the dialog's rerun
+    if outcome.run is not None:
+        session.runs[outcome.run.run_id] = outcome.run
+    if outcome.toast is not None:
+        st.toast(md_escape(outcome.toast[0]), icon=outcome.toast[1])
 
 
 session.form_refilled = False  # this full run draws the refilled form
 st.title("Generate a video")
 st.caption("Animate an image with Kling. The price is shown before anything is spent.")
 
-st.session_state.setdefault(Keys.MODEL, draft.model)
-st.segmented_control(
-    "Model",
-    MODEL_IDS,
-    key=Keys.MODEL,
-    required=True,
-    format_func=MODEL_LABELS.get,
-    on_change=_choose_model,
-)
+render_model_picker(draft)
 
-request, problem_list = check_request(draft.body())
-if form_only := form_problems(draft.values):  # e.g. no room left for our client_ref
-    request, problem_list = None, [*problem_list, *form_only]
-problems: dict[str, list[str]] = {}
-for problem in problem_list:
-    problems.setdefault(problem.key, []).append(problem.message)
-if "image" not in draft.images:
-    problems.pop("input.image", None)  # not shouted before the user did anything; see Submit
+check = check_form(draft)
+request = check.request
 values = draft.effective()
 aspect = str(values.get("input.aspect_ratio", "16:9"))
 
@@ -130,17 +73,16 @@ with form:
 
     render_schema_form(
         draft,
-        problems,
+        check.by_field,
         key=Keys.FORM,
         image_widget=image_widget,
         generation=session.form_generation,
     )
-    advanced = {f.path for f in form_fields(draft.model) if f.group == "Advanced"}
-    hidden = sum(1 for p in problem_list if any(p.key.startswith(a) for a in advanced))
+    hidden = check.advanced_problems
     with st.expander(f"Advanced · {hidden} problem{'s' * (hidden > 1)}" if hidden else "Advanced"):
         render_schema_form(
             draft,
-            problems,
+            check.by_field,
             key=Keys.FORM,
             image_widget=image_widget,
             group="Advanced",
@@ -150,14 +92,8 @@ with form:
 with side:
     quote = current_quote(draft.model, values)
     render_price(quote, backend.mode)
-    blocked = None
-    if problem_list:
-        count = len(problem_list)
-        listed = " · ".join(p.message for p in problem_list[:3])
-        more = f" (and {count - 3} more)" if count > 3 else ""
-        blocked = f"Fix {count} problem{'s' * (count > 1)} first: {listed}{more}"
-    elif quote is not None and backend.mode == "live":  # only live keys spend
-        blocked = budget_standing(jobs, settings).refusal(quote.total)
+    paid = backend.mode == "live"  # only live keys spend
+    blocked = check.blocked(quote, budget_standing(jobs, settings) if paid else None)
     confirm = quote is not None and needs_confirmation(
         backend.mode, quote.total, settings.confirm_above_usd
     )
@@ -171,18 +107,18 @@ with side:
     )
     if blocked:
         st.caption(md_escape(blocked))
-    unplaced = [p for p in problem_list if p.key in ("", "model")]
-    render_problems([p.message for p in unplaced])
-    if clicked and request is not None:
-        if confirm:
-            st.session_state[Keys.CONFIRMING] = True  # the dialog stays open across reruns
-        else:
-            with st.spinner("Uploading images and submitting…"):
-                _submit(request)
-    if st.session_state.get(Keys.CONFIRMING) and request is not None and quote is not None:
-        _confirm_paid_run(request, quote.label)
+    render_problems(check.unplaced)
+    if clicked and request is not None and not confirm:
+        with st.spinner("Uploading images and submitting…"):
+            _submit(request)
+    if request is not None and quote is not None:
+        pay = functools.partial(_submit, request)
+        render_paid_confirmation(quote.label, pay, ask=clicked and confirm)
     if session.refusal:
         st.error(md_escape(session.refusal), icon=":material/savings:")
         session.refusal = None
 
-    render_live_runs(jobs, session, demo=backend.fake is not None, draw=_draw_runs)
+    runs = functools.partial(
+        render_session_runs, session, jobs.store.video_path, actions, charged=paid
+    )
+    render_live_runs(jobs, session, demo=backend.fake is not None, draw=runs)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
+from components.gallery import render_result_card
 from components.safe import md_escape
-from components.task_card import RunActions
+from components.task_card import RunActions, render_status
 from playground.jobs import Jobs
+from playground.runs import Run
 from playground.state import (
     Session,
     cancel_run,
@@ -22,7 +25,7 @@ from playground.state import (
     run_eta,
 )
 
-__all__ = ["render_live_runs", "run_actions"]
+__all__ = ["render_live_runs", "render_session_runs", "run_actions"]
 
 
 def run_actions(jobs: Jobs, session: Session) -> RunActions:
@@ -66,3 +69,26 @@ def render_live_runs(
             st.rerun()
 
     live()
+
+
+def render_session_runs(
+    session: Session,
+    video_path: Callable[[Run], Path | None],
+    actions: RunActions,
+    *,
+    charged: bool,
+    recent: int = 2,
+) -> None:
+    """Runs in progress, then the latest results (what the Generate page's fragment draws)."""
+    active = session.active()
+    if active:
+        st.subheader("In progress")
+        for run in active:
+            with st.container(border=True, key=f"active_{run.run_id}"):
+                st.caption(md_escape(run.prompt[:80]) or "(no prompt)")
+                render_status(run, actions)
+    finished = [r for r in session.gallery() if not r.active][:recent]
+    if finished:
+        st.subheader("Latest results")
+        for run in finished:
+            render_result_card(run, video_path(run), actions, charged=charged)
