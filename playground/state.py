@@ -173,6 +173,8 @@ def get_jobs() -> tuple[Jobs, Backend]:
     scope = scope_for(key)
     cached = st.session_state.get(_JOBS)
     if cached is None or cached[0] != (scope, settings.base_url, str(settings.data_dir)):
+        if cached is not None:
+            cached[2].client.close()  # its connections go with it (the demo service stays)
         backend = connect(settings, key)
         store = Store(settings.data_dir, scope)
         now = backend.fake.clock.now if backend.fake else None
@@ -194,8 +196,11 @@ def get_store_problem() -> StoreUnavailable | None:
 
 
 def forget_jobs() -> None:
-    """Drop the session's jobs service: the next `get_jobs` opens the store afresh."""
-    st.session_state.pop(_JOBS, None)
+    """Drop the session's jobs service: the next `get_jobs` opens the store afresh (and
+    closes the old client; this run may still be using it)."""
+    cached = st.session_state.get(_JOBS)
+    if cached is not None:
+        st.session_state[_JOBS] = (None, cached[1], cached[2])
 
 
 def recovery_notice() -> Recovery | None:

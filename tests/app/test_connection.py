@@ -72,3 +72,15 @@ def test_demo_mode_says_nothing_leaves_the_machine(api) -> None:
     at.switch_page("app_pages/connection.py").run()
     assert not at.exception, at.exception
     assert "offline ModelHunter" in _everything(at)
+
+
+def test_a_new_key_closes_the_old_client(api) -> None:
+    """The client of the key no longer in use is closed, not left with open connections."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    demo_client = at.session_state["kp_jobs"][2].client
+    at.sidebar.text_input(key="sidebar_key_input").input(SANDBOX).run()
+    assert not at.exception, at.exception
+    sandbox_client = at.session_state["kp_jobs"][2].client
+    assert sandbox_client is not demo_client
+    assert demo_client._http.is_closed and not sandbox_client._http.is_closed
