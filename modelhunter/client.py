@@ -39,8 +39,9 @@ from .errors import (
     TransferError,
     redact,
 )
+from .keys import mask_key
 from .reading import read_reply
-from .reconcile import CLOCK_SKEW, lookup_submit
+from .reconcile import lookup_submit
 from .responses import (
     Balance,
     SubmitAck,
@@ -59,14 +60,12 @@ from .retries import (
 )
 from .transfers import TRANSFER_CHUNK_SIZE, UploadSource, require_http_url
 from .wire import iso as _iso
-from .wire import mask_key
 from .wire import segment as _segment
 
 if TYPE_CHECKING:
     from .requests import KlingV3Request, KlingV26Request
 
 __all__ = [
-    "CLIENT_REF_CLOCK_SKEW",
     "DEFAULT_BASE_URL",
     "LIST_PAGE_MAX",
     "Client",
@@ -76,8 +75,6 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.modelhunter.ai/api/v1"
 LIST_PAGE_MAX = 100
 LIST_PAGE_DEFAULT = 20
-# Our clock and the server's may differ; look this much further back for a client_ref.
-CLIENT_REF_CLOCK_SKEW = CLOCK_SKEW
 USER_AGENT = "kling-playground/0.1"
 
 SUBMIT_PATH = "/kling/image-to-video"

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
+from .keys import KEY_IN_TEXT
 from .retries import is_retryable_status
 
 if TYPE_CHECKING:
@@ -61,10 +62,7 @@ __all__ = [
     "redact",
 ]
 
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"),
-    re.compile(r"river_[A-Za-z]+_[A-Za-z0-9]+"),
-)
+_BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -72,8 +70,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[redacted]")
-    text = _SECRET_PATTERNS[0].sub(r"\1[redacted]", text)
-    return _SECRET_PATTERNS[1].sub("[redacted]", text)
+    text = _BEARER.sub(r"\1[redacted]", text)
+    return KEY_IN_TEXT.sub("[redacted]", text)
 
 
 class ApiError(Exception):

@@ -9,7 +9,6 @@ from pydantic.fields import FieldInfo
 
 from modelhunter.requests import (
     MODEL_IDS,
-    PROMPT_SOFT_LIMIT,
     KlingV3Input,
     KlingV3Request,
     KlingV26Input,
@@ -17,7 +16,7 @@ from modelhunter.requests import (
     request_class,
 )
 
-__all__ = ["Problem", "check_request", "explain", "soft_warnings"]
+__all__ = ["Problem", "check_request", "explain"]
 
 Path = tuple[str | int, ...]
 
@@ -169,17 +168,3 @@ def check_request(
         return cls.model_validate(body), []
     except ValidationError as exc:
         return None, explain(exc, model_id)
-
-
-def soft_warnings(request: KlingV3Request | KlingV26Request) -> list[Problem]:
-    """Things the API accepts but that may not work well (never block submit)."""
-    warnings = []
-    if len(request.input.prompt) > PROMPT_SOFT_LIMIT:
-        warnings.append(
-            Problem(
-                path=("input", "prompt"),
-                message=f"Prompts over {PROMPT_SOFT_LIMIT:,} characters may be cut by Kling "
-                f"({len(request.input.prompt):,} now).",
-            )
-        )
-    return warnings

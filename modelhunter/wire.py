@@ -1,9 +1,8 @@
-"""Small helpers for what goes over the wire: ids in paths, dates, envelopes, key display."""
+"""Small helpers for what goes over the wire: ids in paths, dates, envelopes."""
 
 from __future__ import annotations
 
 import functools
-import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -12,21 +11,13 @@ from pydantic import BaseModel
 
 from .responses import Envelope
 
-__all__ = ["aware", "envelope", "iso", "mask_key", "segment"]
-
-_KEY_PREFIX = re.compile(r"^(river_[a-z]+_)")
+__all__ = ["aware", "envelope", "iso", "segment"]
 
 
 @functools.cache
 def envelope(model: type[BaseModel]) -> type[Envelope[Any]]:
     """`Envelope[model]`, built once: pydantic re-creates parametrized classes after GC."""
     return Envelope[model]  # type: ignore[valid-type]
-
-
-def mask_key(api_key: str) -> str:
-    """A display form of a key that reveals only its environment prefix."""
-    match = _KEY_PREFIX.match(api_key)
-    return f"{match.group(1) if match else ''}****"
 
 
 def iso(value: datetime | str | None) -> str | None:

@@ -48,7 +48,6 @@ from playground.store import Store, StoreUnavailable
 
 __all__ = [
     "MAX_DOWNLOAD_ATTEMPTS",
-    "NOT_SENT_ADVICE",
     "NOT_SENT_ERROR",
     "RECONCILE_WINDOW",
     "UNKNOWN_ADVICE",
@@ -68,7 +67,6 @@ MAX_DOWNLOAD_ATTEMPTS = 5
 _LINK_REFUSED = frozenset({401, 403, 404, 410})
 
 NOT_SENT_ERROR = "The request never reached ModelHunter: no task was created or charged."
-NOT_SENT_ADVICE = "Submit again when your connection is back."
 UNKNOWN_ERROR = (
     "Unknown — may have been charged: ModelHunter did not confirm this submit and the task "
     "has not been found yet."

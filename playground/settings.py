@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -13,11 +12,11 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from modelhunter.client import DEFAULT_BASE_URL
+from modelhunter.keys import KEY_PATTERN, SANDBOX_PREFIX
 
 __all__ = ["KEY_PATTERN", "Mode", "Settings", "mode_for", "scope_for"]
 
 Mode = Literal["demo", "sandbox", "live"]
-KEY_PATTERN = re.compile(r"^river_(test|live)_[A-Za-z0-9]{32}$")
 
 
 class Settings(BaseSettings):
@@ -70,7 +69,7 @@ def mode_for(key: str | None) -> Mode:
     """Demo without a key, Sandbox for `river_test_…`, Live for `river_live_…`."""
     if not key:
         return "demo"
-    return "sandbox" if key.startswith("river_test_") else "live"
+    return "sandbox" if key.startswith(SANDBOX_PREFIX) else "live"
 
 
 def scope_for(key: str | None) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from modelhunter.client import CLIENT_REF_CLOCK_SKEW, Client, mask_key
+from modelhunter.client import Client, mask_key
 from modelhunter.errors import (
     AmbiguousSubmitError,
     ApiConnectionError,
@@ -26,6 +26,7 @@ from modelhunter.errors import (
     RateLimitError,
     TransferError,
 )
+from modelhunter.reconcile import CLOCK_SKEW
 from modelhunter.requests import KlingV3Request, parse_request
 from modelhunter.responses import TaskStatus
 from modelhunter.retries import (
@@ -616,7 +617,7 @@ def test_find_by_client_ref_stops_once_older_than_created_after() -> None:
     )
     assert make_client(rec).find_by_client_ref("mine", created_after=created_after) is None
     assert len(rec.requests) == 2
-    expected_start = (created_after - CLIENT_REF_CLOCK_SKEW).isoformat().replace("+00:00", "Z")
+    expected_start = (created_after - CLOCK_SKEW).isoformat().replace("+00:00", "Z")
     assert rec.requests[0].url.params["startDate"] == expected_start
 
 

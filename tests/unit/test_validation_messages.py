@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from modelhunter.pricing import quote
-from modelhunter.requests import PROMPT_SOFT_LIMIT, parse_request
-from modelhunter.validation import Problem, check_request, explain, soft_warnings
+from modelhunter.requests import MODEL_IDS, PROMPT_SOFT_LIMIT, parse_request
+from modelhunter.validation import Problem, check_request, explain
+from playground.form_schema import form_fields
 
 IMG = "https://cdn.example.com/start.png"
 # pydantic's own wording, which a plain-words message never shows
@@ -190,22 +191,15 @@ def test_a_stray_key_named_like_a_model_is_located_at_that_key(stray: str) -> No
     assert explain(caught.value, "kling-v3") == [Problem(path=(stray,), message=message)]
 
 
-def test_a_long_prompt_warns_but_does_not_block() -> None:
-    prompt = "x" * (PROMPT_SOFT_LIMIT + 1)
-    request, problems = check_request(v3(prompt=prompt))
+def test_a_prompt_over_the_soft_limit_does_not_block() -> None:
+    """The form warns about it (`warn_max_length`); the request itself stays valid."""
+    request, problems = check_request(v3(prompt="x" * (PROMPT_SOFT_LIMIT + 1)))
 
     assert problems == []
     assert request is not None
-    [warning] = soft_warnings(request)
-    assert warning.path == ("input", "prompt")
-    assert "2,500" in warning.message and "2,501 now" in warning.message
-
-
-def test_a_prompt_at_the_soft_limit_gives_no_warning() -> None:
-    request, _ = check_request(v3(prompt="x" * PROMPT_SOFT_LIMIT))
-
-    assert request is not None
-    assert soft_warnings(request) == []
+    for model_id in MODEL_IDS:
+        prompt = next(spec for spec in form_fields(model_id) if spec.name == "prompt")
+        assert prompt.warn_max_length == PROMPT_SOFT_LIMIT
 
 
 # --- fuzz --------------------------------------------------------------------------------------
