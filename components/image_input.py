@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from components.safe import md_escape
 from modelhunter import images
 from playground import preview
-from playground.draft import ImageChoice
 from playground.form_schema import FieldSpec
-from playground.remote_image import RemoteImageError, fetch_image
+from playground.image_pick import pick_upload, pick_url
 from playground.state import Session
 
 __all__ = ["render_image_input"]
@@ -31,65 +28,16 @@ def _report(sha256: str, filename: str, _data: bytes) -> images.ImageReport:
     return images.inspect_image(_data, filename=filename)
 
 
-def _note_key(field: str) -> str:
-    """One note per image field (not per widget generation, so notes never pile up)."""
-    return f"img|{field}#note"
-
-
-def _accept(session: Session, field: str, data: bytes, name: str, url: str | None) -> None:
-    """Check an image; keep it in the draft when the API would take it, else say why not."""
-    st.session_state.pop(_note_key(field), None)
-    sha = hashlib.sha256(data).hexdigest()
-    report = _report(sha, name, data)
-    if not report.ok:
-        session.image_errors[field] = list(report.errors)
-        return
-    session.image_errors.pop(field, None)
-    session.remember_image(sha, data)
-    session.draft.images[field] = ImageChoice(
-        kind="url" if url else "upload",
-        name=name,
-        url=url,
-        sha256=sha,
-        content_type=report.content_type,
-    )
-
-
 def _on_upload(session: Session, field: str, wkey: str) -> None:
     uploaded = st.session_state.get(wkey)
-    if uploaded is None:
-        return
-    _accept(session, field, uploaded.getvalue(), uploaded.name, None)
+    if uploaded is not None:
+        session.take_image(field, pick_upload(uploaded.getvalue(), uploaded.name))
 
 
 def _on_url(session: Session, field: str, wkey: str) -> None:
     url = str(st.session_state.get(wkey) or "").strip()
-    if not url:
-        return
-    if not url.lower().startswith(("http://", "https://")):
-        session.image_errors[field] = ["Give a full http(s):// address of a public image."]
-        return
-    try:
-        data = fetch_image(url)
-    except RemoteImageError as exc:
-        if getattr(exc, "blocking", True):
-            session.image_errors[field] = [str(exc)]
-            return
-        # We could not check it (e.g. offline); the API fetches it itself, so let it through.
-        session.image_errors[field] = []
-        session.draft.images[field] = ImageChoice(kind="url", name=url.rsplit("/", 1)[-1], url=url)
-        st.session_state[_note_key(field)] = (
-            f"Not checked: {exc} ModelHunter fetches the image itself; the offline Demo "
-            "backend cannot, and animates a stand-in picture instead."
-        )
-        return
-    _accept(session, field, data, url.rsplit("/", 1)[-1] or "image", url)
-
-
-def _remove(session: Session, field: str) -> None:
-    session.draft.images.pop(field, None)
-    session.image_errors.pop(field, None)
-    st.session_state.pop(_note_key(field), None)
+    if url:
+        session.take_image(field, pick_url(url))
 
 
 def _describe(report: images.ImageReport, name: str) -> str:
@@ -122,15 +70,15 @@ def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, 
                     st.warning(md_escape(warning), icon=":material/info:")
             else:
                 st.caption(md_escape(f"URL: {choice.url}"))
-                note = st.session_state.get(_note_key(field))
+                note = session.image_notes.get(field)
                 if note:
                     st.caption(md_escape(note))
             st.button(
                 "Remove",
                 key=f"{key}|remove",
                 icon=":material/close:",
-                on_click=_remove,
-                args=(session, field),
+                on_click=session.drop_image,
+                args=(field,),
             )
         return
     upload_tab, url_tab = st.tabs(["Upload", "From URL"])

@@ -20,6 +20,7 @@ from playground.budget import Budget, Standing
 from playground.connection import ConnectionCheck, check_connection
 from playground.draft import Draft
 from playground.history import HistoryPager
+from playground.image_pick import Picked
 from playground.jobs import Jobs
 from playground.runs import Run
 from playground.settings import Settings, scope_for
@@ -90,6 +91,7 @@ class Session:
     runs: dict[str, Run] = field(default_factory=dict)
     image_bytes: dict[str, bytes] = field(default_factory=dict)
     image_errors: dict[str, list[str]] = field(default_factory=dict)
+    image_notes: dict[str, str] = field(default_factory=dict)  # by field, e.g. "not checked"
     sidebar_key: str | None = None
     scope: str | None = None
     notice: str | None = None
@@ -120,6 +122,24 @@ class Session:
 
     def active(self) -> list[Run]:
         return [r for r in self.gallery() if r.active]
+
+    def take_image(self, field: str, picked: Picked) -> None:
+        """Apply what checking a picked image decided to the draft of this session."""
+        self.image_notes.pop(field, None)
+        self.image_errors[field] = list(picked.errors)
+        if picked.choice is None:
+            return
+        if picked.data is not None and picked.choice.sha256:
+            self.remember_image(picked.choice.sha256, picked.data)
+        if picked.note:
+            self.image_notes[field] = picked.note
+        self.draft.images[field] = picked.choice
+
+    def drop_image(self, field: str) -> None:
+        """The user removed the image of `field`."""
+        self.draft.images.pop(field, None)
+        self.image_errors.pop(field, None)
+        self.image_notes.pop(field, None)
 
     def remember_image(self, sha256: str, data: bytes) -> None:
         """Keep picked image bytes (bounded: the oldest beyond the limit are dropped)."""
