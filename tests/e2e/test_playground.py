@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -32,15 +32,25 @@ def _card(page: Page, prompt: str):
     return page.locator("[class*='st-key-card_']").filter(has_text=prompt).first
 
 
+def _wait_in_video(video: Locator, test: str, what: str, timeout_ms: int = 30_000) -> None:
+    """Wait in the page until the JS condition `test` (on `v`, the video) holds, checked on each
+    `timeupdate`; fail saying `what` after the timeout instead of hanging until the suite's."""
+    video.evaluate(
+        "(v, [ms, what]) => new Promise((ok, fail) => {"
+        f" const t = () => {test};"
+        " if (t()) return ok();"
+        " v.addEventListener('timeupdate', () => t() && ok());"
+        " setTimeout(() => fail(new Error(`${what} (waited ${ms} ms)`)), ms); })",
+        [timeout_ms, what],
+    )
+
+
 def _video_playing(page: Page, prompt: str, timeout_ms: int = 60_000) -> dict[str, float]:
     """Play the result video of the run with this prompt; its media facts once it plays."""
     video = _card(page, prompt).locator("video")
     expect(video).to_be_attached(timeout=timeout_ms)
     video.evaluate("(v) => { v.muted = false; return v.play(); }")
-    video.evaluate(
-        "(v) => new Promise((ok) => { const t = () => v.currentTime > 0.3 && !v.paused;"
-        " if (t()) ok(); else v.addEventListener('timeupdate', () => t() && ok()); })"
-    )
+    _wait_in_video(video, "v.currentTime > 0.3 && !v.paused", "the video did not start playing")
     return video.evaluate(
         "(v) => ({duration: v.duration, readyState: v.readyState, width: v.videoWidth,"
         " height: v.videoHeight, audioBytes: v.webkitAudioDecodedByteCount || 0,"
@@ -86,10 +96,7 @@ def test_sound_on_clip_has_audio_and_requested_shape(app: Page, photo_file: Path
     assert abs(facts["duration"] - 8) < 0.2, facts
     assert (facts["width"], facts["height"]) == (720, 1280)
     audio = _card(app, "orbit around the boats").locator("video")
-    audio.evaluate(
-        "(v) => new Promise((ok) => { const t = () => v.webkitAudioDecodedByteCount > 0;"
-        " if (t()) ok(); else v.addEventListener('timeupdate', () => t() && ok()); })"
-    )
+    _wait_in_video(audio, "v.webkitAudioDecodedByteCount > 0", "no audio was decoded")
 
 
 def test_refresh_keeps_results_and_resumes_a_run_in_progress(app: Page, photo_file: Path) -> None:
