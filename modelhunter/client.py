@@ -61,6 +61,7 @@ from .retries import (
 from .transfers import TRANSFER_CHUNK_SIZE, UploadSource, require_http_url
 from .wire import iso as _iso
 from .wire import segment as _segment
+from .wire import submit_body, submit_json
 
 if TYPE_CHECKING:
     from .requests import KlingV3Request, KlingV26Request
@@ -240,15 +241,15 @@ class Client:
             ApiStatusError: a 4xx refusal (nothing was created), e.g. InsufficientBalanceError.
             ApiConnectionError: the request was never sent.
         """
-        body = request.model_dump(mode="json", by_alias=True, exclude_none=True)
+        body = submit_json(request)
         metadata = body.get("metadata") or {}
         client_ref = metadata.get("client_ref") if isinstance(metadata, dict) else None
         timeout = self._http.timeout
         http_request = self._http.build_request(
             "POST",
             SUBMIT_PATH.lstrip("/"),
-            json=body,
-            headers=self._auth,
+            content=submit_body(request),  # the bytes copy-as-code shows
+            headers={**self._auth, "Content-Type": "application/json"},
             timeout=httpx.Timeout(
                 connect=timeout.connect,
                 read=self.submit_timeout,

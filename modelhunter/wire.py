@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -11,7 +12,7 @@ from pydantic import BaseModel
 
 from .responses import Envelope
 
-__all__ = ["aware", "envelope", "iso", "segment"]
+__all__ = ["aware", "envelope", "iso", "segment", "submit_body", "submit_json"]
 
 
 @functools.cache
@@ -36,3 +37,18 @@ def segment(value: str) -> str:
     if not value:
         raise ValueError("An id must not be empty.")
     return quote(value, safe="")
+
+
+def submit_json(request: BaseModel) -> dict[str, Any]:
+    """The submit body as JSON data: contract casing, unset (None) fields left out."""
+    return request.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def submit_body(request: BaseModel) -> bytes:
+    """The exact bytes `Client.submit` posts (UTF-8, no spaces, non-ASCII unescaped).
+
+    Copy-as-code shows these same bytes, so a snippet sends what the app sends.
+    """
+    return json.dumps(
+        submit_json(request), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
