@@ -121,6 +121,7 @@ class Jobs:
         *,
         run_id: str | None = None,
         budget: Budget | None = None,
+        batch_id: str | None = None,
     ) -> Run:
         """Upload local images, then create the task once; the run is saved at every step.
 
@@ -143,6 +144,7 @@ class Jobs:
             price=price.total,
             price_estimated=price.estimated,
             images=self._remember_images(request, uploads),
+            batch_id=batch_id,
         )
         with self._in_flight(run):
             if budget is not None:

@@ -26,7 +26,16 @@ from typing import Literal
 from playground.budget import Budget, BudgetExceededError, Standing, Windows, committed
 from playground.runs import Run
 
-__all__ = ["EntryKind", "Ledger", "create_tables", "entry_for", "reserve", "settle"]
+__all__ = [
+    "EntryKind",
+    "Ledger",
+    "create_tables",
+    "entry_for",
+    "reserve",
+    "release_unsent",
+    "reserve_many",
+    "settle",
+]
 
 EntryKind = Literal["reserved", "charged", "released"]
 Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
@@ -78,6 +87,43 @@ def reserve(db: sqlite3.Connection, run: Run, budget: Budget) -> None:
     if standing.refusal(run.price) is not None:
         raise BudgetExceededError(price=run.price, standing=standing)
     _upsert(db, run)
+
+
+def reserve_many(db: sqlite3.Connection, runs: list[Run], budget: Budget) -> None:
+    """Reserve the prices of several new runs together, all or nothing (call inside
+    `BEGIN IMMEDIATE`): the check is made on their total, against every window.
+
+    Only ledger entries are written: each run is saved later by its own submit, and its
+    entry then follows it (`settle`), keeping the reservation's date.
+
+    Raises:
+        BudgetExceededError: the total does not fit; nothing is written.
+    """
+    if not runs:
+        return
+    ids = tuple(run.run_id for run in runs)
+    total = sum((run.price for run in runs), Decimal(0))
+    rows = db.execute(
+        f"SELECT count(*) FROM ledger WHERE run_id IN ({','.join('?' * len(ids))})", ids
+    ).fetchone()
+    if rows[0]:
+        raise ValueError("These runs are reserved already: a batch is reserved once.")
+    standing = _standing(db, budget, budget.windows(runs[0].created_at))
+    if standing.refusal(total) is not None:
+        raise BudgetExceededError(price=total, standing=standing)
+    for run in runs:
+        _upsert(db, run)
+
+
+def release_unsent(db: sqlite3.Connection, run_ids: list[str]) -> None:
+    """Release reservations of runs that were never saved (a batch stopped before sending
+    them): their entries count 0 from now on."""
+    for run_id in run_ids:
+        db.execute(
+            "UPDATE ledger SET amount='0', kind='released' WHERE run_id=? "
+            "AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.run_id = ledger.run_id)",
+            (run_id,),
+        )
 
 
 def settle(db: sqlite3.Connection, run: Run) -> None:
@@ -132,6 +178,20 @@ class Ledger:
         """Spend and limits of the windows holding `now`, across every tab and process."""
         with self._connect() as db:
             return _standing(db, budget, budget.windows(now))
+
+    def reserve_many(self, runs: list[Run], budget: Budget) -> None:
+        """Reserve a batch's runs in one transaction, all or nothing (see `reserve_many`).
+
+        Raises:
+            BudgetExceededError: their total does not fit; nothing is reserved.
+        """
+        with self._transaction() as db:
+            reserve_many(db, runs, budget)
+
+    def release_unsent(self, run_ids: list[str]) -> None:
+        """Give back the reservations of batch runs that were never sent."""
+        with self._transaction() as db:
+            release_unsent(db, run_ids)
 
     def set_daily_budget(self, budget: Budget, now: datetime, amount: Decimal) -> None:
         """Today's budget for this key (every tab and process); tomorrow is `budget.daily`."""

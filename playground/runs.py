@@ -53,6 +53,7 @@ class Run(BaseModel):
     video_file: str | None = None
     video_error: str | None = None
     download_attempts: int = 0
+    batch_id: str | None = None  # the variation batch this run belongs to (playground/batches.py)
     # An unknown submit: when lookups began, whether automatic lookups are over (the user
     # may still "Check again"), and tasks that may be this run but carry no metadata.
     unknown_since: datetime | None = None

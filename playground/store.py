@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from pydantic import ValidationError
 
-from playground import ledger
+from playground import batch_book, ledger, prompt_book
 from playground.budget import Budget
 from playground.disk import Disk
 from playground.runs import Run
@@ -172,10 +172,14 @@ class Store:
             for folder in (self.videos, self.images):
                 self.disk.tighten_files(folder)
         self.ledger = ledger.Ledger(self._connect, self._transaction)
+        self.batches = batch_book.BatchBook(self._connect, self._transaction)
+        self.prompts = prompt_book.PromptBook(self._connect, self._transaction)
         with self._transaction() as db:
             db.execute(_TABLE)
             db.execute(_INDEX)
             ledger.create_tables(db)
+            batch_book.create_tables(db)
+            prompt_book.create_tables(db)
             self._migrate(db)
             self._rebuild(db)
 
