@@ -6,6 +6,7 @@ import functools
 
 import streamlit as st
 
+from components.browser import remember_browser
 from components.connection import render_check_line
 from components.sidebar import render_sidebar, render_spend
 from components.store_outage import check_store, store_guard
@@ -37,6 +38,7 @@ spend_slot = render_sidebar(
 
 with st.sidebar:  # the key is checked when it comes into use (GET /balance)
     render_check_line(connection_status(backend))
+    remember_browser()  # Demo workspace and the saved draft belong to this browser
 
 page = st.navigation(
     [
@@ -49,6 +51,13 @@ page = st.navigation(
         ),
         st.Page(
             "app_pages/history.py", title="History", icon=":material/history:", url_path="history"
+        ),
+        st.Page("app_pages/costs.py", title="Costs", icon=":material/payments:", url_path="costs"),
+        st.Page(
+            "app_pages/present.py",
+            title="Present",
+            icon=":material/co_present:",
+            url_path="present",
         ),
         st.Page(
             "app_pages/connection.py",

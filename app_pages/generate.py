@@ -21,6 +21,7 @@ from playground.state import (
     get_jobs,
     get_session,
     get_settings,
+    keep_draft,
 )
 from playground.submission import check_form, fingerprint, submit_draft
 
@@ -88,6 +89,8 @@ with form:
             group="Advanced",
             generation=session.form_generation,
         )
+
+keep_draft(jobs, session)  # a refresh brings this form back (this browser only)
 
 with side:
     quote = current_quote(draft.model, values)

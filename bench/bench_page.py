@@ -49,7 +49,9 @@ from fake_modelhunter import FakeModelHunter, ManualClock
 from modelhunter.requests import KlingV3Input, KlingV3Request
 from modelhunter.responses import ResultItem, Task, TaskStatus
 from playground.backend import use_demo_service
+from playground.identity import workspace_scope
 from playground.runs import Run
+from playground.state import Keys
 from playground.store import Store
 
 __all__ = ["Elements", "count_elements", "plain_script", "run"]
@@ -304,9 +306,14 @@ def generate_page(reruns: int = RERUNS, photo_size: tuple[int, int] = PHOTO_SIZE
     )
 
 
+#: Demo mode keeps each browser's runs apart: the benchmark's sessions are one browser.
+BENCH_BROWSER = "be" * 16
+BENCH_SCOPE = workspace_scope("demo", BENCH_BROWSER)
+
+
 def fill_store(data_dir: Path, runs: int) -> None:
     """`runs` finished Demo-mode runs, each with its own small MP4 in the store."""
-    store = Store(data_dir, "demo")
+    store = Store(data_dir, BENCH_SCOPE)
     start = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
     for n in range(runs):
         created = start + timedelta(minutes=n)
@@ -342,6 +349,7 @@ def fill_store(data_dir: Path, runs: int) -> None:
 def _gallery_app(data_dir: Path, results: int) -> AppTest:
     """The Gallery page on a store of `results` finished results (checked: videos shown)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.session_state[Keys.BROWSER] = BENCH_BROWSER  # the browser whose Demo workspace was filled
     _run(at, data_dir)
     at.switch_page(GALLERY)
     _run(at, data_dir)
@@ -360,7 +368,7 @@ def demo_clip() -> bytes:
 
 def _replace_videos(data_dir: Path, numbers: range, data: bytes) -> None:
     for n in numbers:
-        (data_dir / "demo" / "videos" / f"run_bench_{n:04d}.mp4").write_bytes(data)
+        (data_dir / BENCH_SCOPE / "videos" / f"run_bench_{n:04d}.mp4").write_bytes(data)
 
 
 def gallery_page(results: int = GALLERY_RUNS, reruns: int = RERUNS, clips: bool = True) -> Result:

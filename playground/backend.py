@@ -45,8 +45,9 @@ class Backend:
     fake: FakeModelHunter | None = None
 
 
-def connect(settings: Settings, key: str | None) -> Backend:
-    """A client for the key (real API), or for the offline service when there is none."""
+def connect(settings: Settings, key: str | None, *, demo_key: str = DEMO_KEY) -> Backend:
+    """A client for the key (real API), or for the offline service when there is none
+    (as `demo_key`: each browser has its own, so its History lists only its own tasks)."""
     mode = mode_for(key)
     if key:
         client = Client(
@@ -54,5 +55,5 @@ def connect(settings: Settings, key: str | None) -> Backend:
         )
         return Backend(mode, client)
     fake = demo_service()
-    client = Client(DEMO_KEY, base_url=fake.base_url, transport=httpx.MockTransport(fake.handle))
+    client = Client(demo_key, base_url=fake.base_url, transport=httpx.MockTransport(fake.handle))
     return Backend(mode, client, fake)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from modelhunter.images import EXTENSION_FOR_TYPE
 from modelhunter.requests import KlingV3Request, KlingV26Request
 from playground.form_schema import Values, build_body, coerced_values
 from playground.jobs import Upload
 from playground.runs import Run
 
-__all__ = ["PENDING_UPLOAD", "Draft", "ImageChoice"]
+if TYPE_CHECKING:
+    from playground.store import Store
+
+__all__ = ["PENDING_UPLOAD", "Draft", "ImageChoice", "load_draft", "save_draft"]
 
 # Stands in for a local file's URL until it is uploaded at submit (`.invalid` never resolves).
 PENDING_UPLOAD = "https://pending-upload.invalid/"
@@ -102,3 +106,42 @@ class Draft(BaseModel):
             for field, img in run.images.items()
         }
         return cls.from_request(run.request, images)
+
+
+def save_draft(store: Store, owner: str, draft: Draft, image_bytes: dict[str, bytes]) -> str:
+    """Keep the draft of one browser (`owner`) in the store, with its images' files.
+
+    Returns the JSON saved (callers skip saving an unchanged draft again).
+    """
+    for choice in draft.images.values():
+        data = image_bytes.get(choice.sha256 or "")
+        if data is not None and store.image_path(choice.sha256 or "") is None:
+            store.put_image(data, EXTENSION_FOR_TYPE.get(choice.content_type or "", ".img"))
+    body = draft.model_dump_json()
+    store.drafts.save(owner, body)
+    return body
+
+
+def load_draft(store: Store, owner: str) -> tuple[Draft, dict[str, bytes]] | None:
+    """The draft this browser left in the store, and the bytes of its images (None: none).
+
+    An image whose file is gone is left out of the draft (the user picks it again); a draft
+    an older version saved that no longer reads is ignored.
+    """
+    body = store.drafts.load(owner)
+    if body is None:
+        return None
+    try:
+        draft = Draft.model_validate_json(body)
+    except ValidationError:
+        return None
+    data: dict[str, bytes] = {}
+    for field, choice in list(draft.images.items()):
+        if choice.kind == "url" and not choice.sha256:
+            continue  # an unchecked URL: nothing kept on disk
+        path = store.image_path(choice.sha256 or "")
+        if path is None:
+            del draft.images[field]
+            continue
+        data[choice.sha256 or ""] = path.read_bytes()
+    return draft, data

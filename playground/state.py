@@ -18,8 +18,16 @@ import streamlit as st
 from playground.backend import Backend, connect
 from playground.budget import Budget, Standing
 from playground.connection import ConnectionCheck, check_connection
-from playground.draft import Draft
+from playground.draft import Draft, load_draft, save_draft
 from playground.history import HistoryPager
+from playground.identity import (
+    COOKIE,
+    browser_hash,
+    demo_key,
+    is_browser_id,
+    new_browser_id,
+    workspace_scope,
+)
 from playground.image_pick import Picked
 from playground.jobs import Jobs
 from playground.runs import Run
@@ -38,6 +46,8 @@ __all__ = [
     "dismiss_recovery",
     "fill_form_from",
     "forget_jobs",
+    "keep_draft",
+    "get_browser_id",
     "get_jobs",
     "get_session",
     "get_settings",
@@ -81,6 +91,30 @@ class Keys:
     STORE_RECOVERY_SEEN = "store_recovery_seen"
     STORE_VIDEO = "store_ro_video"
     STORE_DOWNLOAD = "store_ro_download"
+    # issue 15: curation, filters, presentation, export, costs
+    PICKED = "gallery_picked"  # run ids picked for Present / Export (a set, not a widget)
+    CONFIRM_DELETE = "gallery_confirm_delete"
+    FILTER_STARRED = "gf_starred"
+    FILTER_HIDDEN = "gf_hidden"
+    FILTER_BATCH = "gf_batch"
+    FILTER_MODEL = "gf_model"
+    FILTER_STATUS = "gf_status"
+    FILTER_DATES = "gf_dates"
+    FILTER_TEXT = "gf_text"
+    EXPORT_BUILD = "export_build"
+    EXPORT_READY = "export_ready"  # (selection fingerprint, zip path) of the last export
+    EXPORT_DOWNLOAD = "export_download"
+    PRESENT_INDEX = "present_index"
+    PRESENT_PLAYING = "present_playing"
+    PRESENT_IMAGE = "present_image"
+    PRESENT_GRID = "present_grid"
+    PRESENT_PREV = "present_prev"
+    PRESENT_NEXT = "present_next"
+    PRESENT_SPACE = "present_space"
+    PRESENT_PLAY = "present_play"
+    COSTS_GROUP = "costs_group"
+    COSTS_CSV = "costs_csv"
+    BROWSER = "kp_browser_id"  # this browser's id (from its cookie, else made by the session)
 
 
 @dataclass
@@ -102,6 +136,9 @@ class Session:
     gallery_selected: str | None = None  # the run the Gallery plays
     history: HistoryPager = field(default_factory=HistoryPager)  # History page position
     last_submit: tuple[str, float] | None = None  # (request fingerprint, monotonic time)
+    draft_restored: bool = False  # the draft this browser left was looked for
+    draft_saved: str | None = None  # the draft as last saved (unchanged: not saved again)
+    submitted: str | None = None  # "Submitted" note shown once next to Generate
 
     def is_double_click(self, fingerprint: str, now: float) -> bool:
         """True when the same request was submitted moments ago (a double click)."""
@@ -190,12 +227,13 @@ def get_jobs() -> tuple[Jobs, Backend]:
     settings = get_settings()
     session = get_session()
     key = active_key(settings, session)
-    scope = scope_for(key)
+    browser, _ = get_browser_id()
+    scope = workspace_scope(scope_for(key), browser)  # Demo: this browser's own workspace
     cached = st.session_state.get(_JOBS)
     if cached is None or cached[0] != (scope, settings.base_url, str(settings.data_dir)):
         if cached is not None:
             cached[2].client.close()  # its connections go with it (the demo service stays)
-        backend = connect(settings, key)
+        backend = connect(settings, key, demo_key=demo_key(browser))
         store = Store(settings.data_dir, scope)
         now = backend.fake.clock.now if backend.fake else None
         jobs = Jobs(backend.client, store, now=now) if now else Jobs(backend.client, store)
@@ -203,7 +241,53 @@ def get_jobs() -> tuple[Jobs, Backend]:
         st.session_state[_JOBS] = cached
         session.runs = {r.run_id: r for r in store.runs()}
         session.scope = scope
+        _restore_draft(session, store, browser)
     return cached[1], cached[2]
+
+
+def get_browser_id() -> tuple[str, bool]:
+    """This browser's id, and whether its cookie still has to be written.
+
+    The id comes from the browser's cookie; a browser without one (first visit, AppTest)
+    gets a new id for this session, which the page then writes into the cookie.
+    """
+    cookie = st.context.cookies.to_dict().get(COOKIE)
+    current = st.session_state.get(Keys.BROWSER)
+    if not is_browser_id(current):
+        current = cookie if is_browser_id(cookie) else new_browser_id()
+        st.session_state[Keys.BROWSER] = current
+    return str(current), cookie != current
+
+
+def _restore_draft(session: Session, store: Store, browser: str) -> None:
+    """Once per session: the form this browser left unsubmitted (a refresh loses nothing)."""
+    if session.draft_restored:
+        return
+    session.draft_restored = True
+    if session.draft != Draft():  # the user already did something in this session
+        return
+    found = load_draft(store, browser_hash(browser))
+    if found is None:
+        return
+    session.draft, data = found
+    for sha256, image in data.items():
+        session.remember_image(sha256, image)
+    session.draft_saved = session.draft.model_dump_json()
+    st.session_state[Keys.MODEL] = session.draft.model
+
+
+def keep_draft(jobs: Jobs, session: Session) -> None:
+    """Save the form's draft for this browser when it changed (at the end of the page)."""
+    body = session.draft.model_dump_json()
+    if body == session.draft_saved:
+        return
+    browser, _ = get_browser_id()
+    try:
+        session.draft_saved = save_draft(
+            jobs.store, browser_hash(browser), session.draft, session.image_bytes
+        )
+    except StoreUnavailable as problem:  # not worth a banner: the form itself still works
+        jobs.last_error = str(problem)
 
 
 def get_store_problem() -> StoreUnavailable | None:

@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from pydantic import ValidationError
 
-from playground import batch_book, ledger, prompt_book
+from playground import batch_book, ledger, prompt_book, saved_drafts
 from playground.budget import Budget
 from playground.disk import Disk
 from playground.runs import Run
@@ -174,12 +174,14 @@ class Store:
         self.ledger = ledger.Ledger(self._connect, self._transaction)
         self.batches = batch_book.BatchBook(self._connect, self._transaction)
         self.prompts = prompt_book.PromptBook(self._connect, self._transaction)
+        self.drafts = saved_drafts.SavedDrafts(self._connect, self._transaction)
         with self._transaction() as db:
             db.execute(_TABLE)
             db.execute(_INDEX)
             ledger.create_tables(db)
             batch_book.create_tables(db)
             prompt_book.create_tables(db)
+            saved_drafts.create_tables(db)
             self._migrate(db)
             self._rebuild(db)
 

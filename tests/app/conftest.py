@@ -14,8 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 from fake_modelhunter import FakeModelHunter, ManualClock, Timing
 from playground.backend import use_demo_service
+from playground.identity import demo_key, workspace_scope
+from playground.state import Keys
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+#: The browser every `Demo.app()` is, unless told otherwise (its cookie kept across sessions).
+BROWSER = "b0" * 16
 
 
 @dataclass
@@ -24,9 +28,16 @@ class Demo:
     clock: ManualClock
     data_dir: Path
 
-    def app(self) -> AppTest:
-        """A fresh browser session on the app (same store, same offline service)."""
+    #: Demo mode's workspace (store scope) and offline-service key of the default browser
+    scope: str = workspace_scope("demo", BROWSER)
+    key: str = demo_key(BROWSER)
+
+    def app(self, browser: str | None = BROWSER) -> AppTest:
+        """A fresh session on the app (same store, same offline service) in `browser`, as
+        its cookie would say; `None`: a browser without the cookie (a new visitor)."""
         at = AppTest.from_file(str(APP), default_timeout=60)
+        if browser is not None:
+            at.session_state[Keys.BROWSER] = browser
         at.run()
         assert not at.exception, at.exception
         return at

@@ -7,13 +7,12 @@ from streamlit.testing.v1 import AppTest
 
 from modelhunter.client import Client
 from modelhunter.requests import parse_request
-from playground.backend import DEMO_KEY
 
 
 def _made_elsewhere(demo, prompt: str) -> str:
     """A task created by another tool with the same key (not in this app's gallery)."""
     client = Client(
-        DEMO_KEY, base_url=demo.fake.base_url, transport=httpx.MockTransport(demo.fake.handle)
+        demo.key, base_url=demo.fake.base_url, transport=httpx.MockTransport(demo.fake.handle)
     )
     body = {
         "model": "kling-v3",

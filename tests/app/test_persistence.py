@@ -9,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 
 from fake_modelhunter import FakeModelHunter, Timing
 from playground.backend import use_demo_service
-from playground.settings import scope_for
 from playground.store import Store
 
 
@@ -53,7 +52,7 @@ def test_the_gallery_survives_and_a_run_in_progress_completes(demo, png, how: st
         # tasks, as the real ModelHunter does (the in-memory Demo backend does not: see
         # test_demo_backend_restart_ends_runs_in_progress_plainly).
         st.cache_resource.clear()
-        stored = Store(demo.data_dir, scope_for(None)).runs()
+        stored = Store(demo.data_dir, demo.scope).runs()
         assert [r.prompt for r in stored] == ["fog rolling in", "gulls over the harbour"]
         assert stored[0].active and not stored[1].active
     second = _gallery(demo.app())

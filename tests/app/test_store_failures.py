@@ -12,7 +12,6 @@ from components.sidebar import MODE_BADGES
 from fake_modelhunter.videos import tiny_mp4
 from modelhunter.client import Client
 from modelhunter.requests import parse_request
-from playground.backend import DEMO_KEY
 from playground.runs import Run
 from playground.store import Store
 
@@ -33,7 +32,7 @@ def _put_video(folder, run_id: str) -> None:
 
 
 def test_a_corrupt_database_is_rebuilt_and_the_videos_show_again(quick_demo) -> None:
-    folder = quick_demo.data_dir / "demo"
+    folder = quick_demo.data_dir / quick_demo.scope
     _put_video(folder, "run_kept")
     garbage = os.urandom(8192)
     (folder / "runs.sqlite3").write_bytes(garbage)
@@ -62,7 +61,7 @@ def test_a_data_dir_that_is_a_file_shows_a_banner_and_the_sidebar(quick_demo, mo
     at = quick_demo.app()
 
     banner = _banner(at)
-    assert "can't be read or saved" in banner and str(blocker / "demo") in banner
+    assert "can't be read or saved" in banner and str(blocker / quick_demo.scope) in banner
     assert "What to do" in banner and "MODELHUNTER_DATA_DIR" in banner
     assert _sidebar_drawn(at)
     assert any("No videos could be read" in i.value for i in at.info)
@@ -72,7 +71,7 @@ def test_a_data_dir_that_is_a_file_shows_a_banner_and_the_sidebar(quick_demo, mo
 
 
 def test_the_videos_on_disk_stay_watchable_when_the_database_cannot_open(quick_demo) -> None:
-    folder = quick_demo.data_dir / "demo"
+    folder = quick_demo.data_dir / quick_demo.scope
     _put_video(folder, "run_one")
     _put_video(folder, "run_two")
     (folder / "runs.sqlite3").mkdir()  # a folder in the way of the database
@@ -96,14 +95,14 @@ def test_the_videos_on_disk_stay_watchable_when_the_database_cannot_open(quick_d
 def _given_up(demo) -> tuple[Store, str]:
     """A finished, paid run an older version gave up downloading after a disk-full error."""
     client = Client(
-        DEMO_KEY, base_url=demo.fake.base_url, transport=httpx.MockTransport(demo.fake.handle)
+        demo.key, base_url=demo.fake.base_url, transport=httpx.MockTransport(demo.fake.handle)
     )
     request = parse_request(
         {"model": "kling-v3", "input": {"image": "https://example.com/a.png", "prompt": "dunes"}}
     )
     task_id = client.submit(request).id
     demo.clock.advance(60)
-    store = Store(demo.data_dir, "demo")
+    store = Store(demo.data_dir, demo.scope)
     given_up = Run(
         run_id="run_given_up",
         created_at=demo.clock.now(),
