@@ -6,18 +6,30 @@ timeouts before and after the server accepted, dropped connections) the test pla
 world: our own network goes down for downloads (sometimes for many polls) just before the
 clock jumps past the 15-minute life of result URLs, the app process dies mid-submit (before
 or after the server accepted) and is restarted from its store, and some clicks carry a full
-metadata map. The figures go to stdout and to `test-artifacts/soak.txt` (for the README).
+metadata map. The data folder's disk fills up, then turns read-only, for a few polls at a time
+while videos are being downloaded (through the store's `Disk` seam, the way a real disk fails:
+ENOSPC on write, EROFS on creating a file); every video must still arrive once the episode
+ends. Every click is a Live submit against a daily budget in the store's ledger: the soak
+checks after every click and every poll that what the runs commit never exceeds it, and the
+user raises today's budget when a click is refused.
+
+The figures go to stdout and to `test-artifacts/soak.txt` (for the README). `SOAK_RUNS=N`
+(at least the default 570) makes a longer run.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import os
 import time
 import traceback
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO, Literal
 
 import httpx
 from PIL import Image
@@ -26,22 +38,28 @@ from fake_modelhunter import FakeModelHunter, FaultPlan, ManualClock, Timing
 from modelhunter.client import Client
 from modelhunter.requests import KlingV3Request, KlingV26Request, parse_request
 from modelhunter.responses import TaskStatus
+from playground.budget import Budget, BudgetExceededError, committed
+from playground.disk import Disk
 from playground.jobs import Jobs, Upload
 from playground.runs import Run
-from playground.store import Store
+from playground.store import Store, StoreUnavailable
 
 KEY = "river_test_" + "s" * 32
 SCOPE = "key-soak"
-CLICKS = 570  # distinct clicks; not_sent ones are clicked again, as a user would
+CLICKS = int(os.environ.get("SOAK_RUNS", "570"))  # distinct clicks; some are clicked again
 FAULT_RATE = 0.25
 SEED = 20260115
 NEW_PER_ROUND = 9
-POLL_STEP_S = 3.0
+POLL_STEP_S = 5.0
 EXPIRY_JUMP_S = 16 * 60  # past the 15-minute life of result URLs
 EXPIRY_EVERY = 9  # rounds
 OUTAGE_EVERY, OUTAGE_ROUNDS = 30, 8  # a long network outage for downloads, in rounds
 CRASH_EVERY = 45  # clicks
-MAX_ROUNDS = 300
+DISK_FULL_ROUNDS = range(10, 13)  # of every OUTAGE_EVERY rounds: the disk is full…
+READ_ONLY_ROUNDS = range(20, 23)  # …then the data folder is read-only
+BUDGET = Budget(daily=Decimal("60.00"))  # Live: today's budget, raised when it refuses a click
+BUDGET_STEP = Decimal("30.00")
+MAX_ROUNDS = max(300, CLICKS // 2)
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "soak.txt"
 
 
@@ -83,6 +101,44 @@ def _clicks(png: bytes) -> list[Click]:
         uploads = {"image": Upload(name="frame.png", content_type="image/png", data=png)}
         clicks.append(Click(n, parse_request(body), uploads if upload else {}, cancel=n % 17 == 5))
     return clicks
+
+
+class _FullFile:
+    """A file on a disk with no room left: every write fails with ENOSPC."""
+
+    def __init__(self, handle: BinaryIO, disk: SoakDisk) -> None:
+        self._handle = handle
+        self._disk = disk
+
+    def write(self, data: bytes) -> int:
+        self._disk.refused["disk full"] += 1
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._handle, name)
+
+    def __enter__(self) -> _FullFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+
+class SoakDisk(Disk):
+    """The store's disk (its test seam) with episodes: full, or read-only."""
+
+    def __init__(self) -> None:
+        self.episode: Literal["disk full", "read-only"] | None = None
+        self.refused: Counter[str] = Counter()
+
+    def create_temp(self, folder: Path, suffix: str) -> tuple[BinaryIO, Path]:
+        if self.episode == "read-only":
+            self.refused["read-only"] += 1
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(folder))
+        handle, path = super().create_temp(folder, suffix)
+        if self.episode == "disk full":
+            return _FullFile(handle, self), path  # type: ignore[return-value]
+        return handle, path
 
 
 @dataclass
@@ -146,6 +202,7 @@ class Driver:
     wire: Wire
     clock: ManualClock
     root: Path
+    disk: SoakDisk = field(default_factory=SoakDisk)
     jobs: Jobs = field(init=False)
     runs: dict[str, Run] = field(default_factory=dict)
     click_of: dict[str, Click] = field(default_factory=dict)
@@ -155,6 +212,10 @@ class Driver:
     unhandled: list[str] = field(default_factory=list)
     crashed: set[int] = field(default_factory=set)
     restarts: int = 0
+    over_budget: int = 0  # clicks refused by the budget (nothing saved, nothing sent)
+    budget_raises: int = 0
+    store_refusals: int = 0  # clicks refused because the store could not be written
+    spend_peak: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         self.start()
@@ -167,7 +228,7 @@ class Driver:
             max_retries=2,
             sleep=lambda seconds: None,
         )
-        self.jobs = Jobs(client, Store(self.root, SCOPE), now=self.clock.now)
+        self.jobs = Jobs(client, Store(self.root, SCOPE, disk=self.disk), now=self.clock.now)
 
     def guarded(self, action, *args):
         try:
@@ -176,18 +237,50 @@ class Driver:
             self.unhandled.append(traceback.format_exc())
             return None
 
-    def click(self, click: Click) -> None:
+    def click(self, click: Click, pending: deque[Click]) -> None:
         if click.n % CRASH_EVERY == CRASH_EVERY - 1 and click.n not in self.crashed:
             self.crashed.add(click.n)
             self.wire.crash_next_submit = "after" if click.n % 2 else "before"
         try:
-            run = self.guarded(self.jobs.submit, click.request, click.uploads)
+            run = self.guarded(self.submit, click)
         except Crash:
             self.restart(click)
+            self.check_budget()
             return
-        if run is not None:
+        if isinstance(run, Run):
             self.runs[run.run_id] = run
             self.click_of[run.run_id] = click
+        elif run is not None:  # refused before anything was saved or sent: clicked again later
+            pending.append(click)
+        self.check_budget()
+
+    def submit(self, click: Click) -> Run | str:
+        """What the Generate page does: a Live submit, or the refusal it shows."""
+        try:
+            return self.jobs.submit(click.request, click.uploads, budget=BUDGET)
+        except BudgetExceededError:
+            self.over_budget += 1
+            return "over budget"
+        except StoreUnavailable:
+            self.store_refusals += 1
+            return "store unavailable"
+
+    def raise_budget(self) -> None:
+        """The user raises today's budget in the sidebar (for every tab and process)."""
+        standing = self.jobs.store.ledger.standing(BUDGET, self.clock.now())
+        self.jobs.store.ledger.set_daily_budget(
+            BUDGET, self.clock.now(), standing.daily_limit + BUDGET_STEP
+        )
+        self.budget_raises += 1
+
+    def check_budget(self) -> None:
+        """What the runs commit today never exceeds today's budget (ledger and runs agree)."""
+        standing = self.jobs.store.ledger.standing(BUDGET, self.clock.now())
+        day = BUDGET.windows(self.clock.now()).day_start
+        spent = sum((committed(r) for r in self.runs.values() if r.created_at >= day), Decimal(0))
+        assert spent == standing.today, f"ledger {standing.today} != runs {spent}"
+        assert spent <= standing.daily_limit, f"spent {spent} over {standing.daily_limit}"
+        self.spend_peak = max(self.spend_peak, spent)
 
     def restart(self, click: Click) -> None:
         """The app comes back: everything it knows is what the store kept."""
@@ -202,6 +295,7 @@ class Driver:
         active = [r for r in self.runs.values() if r.active]
         if active:
             self.guarded(self.jobs.refresh, active)
+        self.check_budget()
         for run in self.runs.values():
             click = self.click_of[run.run_id]
             if run.phase == "not_sent" and run.run_id not in self.reclicked:
@@ -238,15 +332,30 @@ def test_fault_soak_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None
     pending = deque(_clicks(_png()))
 
     rounds = 0
+    episodes: Counter[str] = Counter()
     while (pending or driver.busy) and rounds < MAX_ROUNDS:
         rounds += 1
+        refused_before = driver.over_budget
         for _ in range(min(NEW_PER_ROUND, len(pending))):
-            driver.click(pending.popleft())
+            driver.click(pending.popleft(), pending)
+        if driver.over_budget > refused_before:
+            driver.raise_budget()
         jump = rounds % EXPIRY_EVERY == 0
         outage = rounds % OUTAGE_EVERY < OUTAGE_ROUNDS
         wire.downloads_offline = jump or outage  # finished tasks wait, their links go stale
+        phase = rounds % OUTAGE_EVERY
+        driver.disk.episode = (
+            "disk full"
+            if phase in DISK_FULL_ROUNDS
+            else "read-only"
+            if phase in READ_ONLY_ROUNDS
+            else None
+        )
+        if driver.disk.episode and phase in (DISK_FULL_ROUNDS[0], READ_ONLY_ROUNDS[0]):
+            episodes[driver.disk.episode] += 1
         driver.poll(pending)
         wire.downloads_offline = False
+        driver.disk.episode = None
         wire.read_log()
         clock.advance(EXPIRY_JUMP_S if jump else POLL_STEP_S)
     elapsed = time.perf_counter() - started
@@ -300,7 +409,15 @@ def test_fault_soak_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None
     assert len(tasks) >= 500
     assert injected / wire.requests >= 0.2, "the fake alone faults at least 20 % of requests"
     assert wire.cdn_expired >= 20, "downloads met expired result URLs and re-signed them"
-    assert driver.restarts >= 8
+    assert driver.restarts >= CLICKS // CRASH_EVERY - 4
+    refused_writes = driver.disk.refused
+    assert refused_writes["disk full"] >= 20 and refused_writes["read-only"] >= 20, (
+        "downloads met the full disk and the read-only folder"
+    )
+    assert list(store.videos.glob("*.part")) == [], "no half-written video is left behind"
+    standing = store.ledger.standing(BUDGET, clock.now())
+    assert standing.today == sum((committed(r) for r in runs.values()), Decimal(0))
+    assert driver.over_budget >= 3 and driver.budget_raises >= 3, "the budget did bind"
 
     ambiguous = [runs[ref] for ref in wire.ambiguous_refs if ref in runs]
     found = sum(1 for r in ambiguous if r.task is not None)
@@ -326,7 +443,17 @@ def test_fault_soak_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None
             "audit confirms no task exists for them)",
             f"expired result URLs met: {wire.cdn_expired}; each re-signed (GET /tasks/id) "
             "and downloaded",
-            "lost runs: 0; duplicate tasks: 0; unhandled exceptions: 0",
+            f"local disk episodes: {episodes['disk full']} disk-full and "
+            f"{episodes['read-only']} read-only-folder episodes ({len(DISK_FULL_ROUNDS)} polls "
+            f"each) refused {refused_writes['disk full']} video writes (ENOSPC) and "
+            f"{refused_writes['read-only']} video files (EROFS); every video arrived after "
+            "its episode (0 given up)",
+            f"Live budget (ledger): {driver.over_budget} clicks refused over today's budget "
+            f"(clicked again after the user raised it {driver.budget_raises} times, "
+            f"{BUDGET.daily} → {standing.daily_limit} USD); committed checked after every "
+            f"click and poll, never over the budget; spend at the end {standing.today} USD "
+            "= the runs' committed amounts",
+            "lost runs: 0; duplicate tasks: 0; videos given up: 0; unhandled exceptions: 0",
             f"fake-clock rounds: {rounds}; wall time: {elapsed:.1f} s",
         ]
     )
