@@ -84,6 +84,23 @@ class Disk:
             if stat.S_IMODE(info.st_mode) != wanted:
                 os.chmod(path, wanted)
 
+    def remove_stale_temps(self, folder: Path, older_than_s: float, now: float) -> int:
+        """Delete `.part` files in `folder` last written over `older_than_s` before `now`.
+
+        They are what a crash mid-write leaves (a kill -9 during a download); a live write
+        touches its file far more often than that. Returns how many were removed.
+        """
+        removed = 0
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if not entry.name.endswith(".part") or not entry.is_file(follow_symlinks=False):
+                    continue
+                if now - entry.stat(follow_symlinks=False).st_mtime > older_than_s:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
+
     def tighten_files(self, folder: Path) -> None:
         """Tighten every file directly inside `folder`."""
         with os.scandir(folder) as entries:

@@ -19,6 +19,7 @@ import logging
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +60,8 @@ INSERT INTO runs(run_id, created_at, task_id, body) VALUES (?,?,?,?)
 ON CONFLICT(run_id) DO UPDATE SET
     created_at=excluded.created_at, task_id=excluded.task_id, body=excluded.body
 """
+# A `.part` file untouched this long was left by a crash mid-write (a live one is not).
+STALE_TEMP_S = 3600.0
 # 1: UTC `created_at` stamps; 2: the money ledger (entries for the runs saved before it).
 _SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
@@ -171,6 +174,7 @@ class Store:
                 self.disk.tighten(self._db.with_name(self._db.name + suffix))
             for folder in (self.videos, self.images):
                 self.disk.tighten_files(folder)
+                self.disk.remove_stale_temps(folder, STALE_TEMP_S, time.time())
         self.ledger = ledger.Ledger(self._connect, self._transaction)
         self.batches = batch_book.BatchBook(self._connect, self._transaction)
         self.prompts = prompt_book.PromptBook(self._connect, self._transaction)
@@ -278,6 +282,15 @@ class Store:
         with self._transaction() as db:
             ledger.reserve(db, run, budget)
             self._write(db, run)
+
+    def remove(self, run: Run) -> None:
+        """Delete a run's row, video and poster frame (its ledger entry stays: money spent)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM runs WHERE run_id=?", (run.run_id,))
+        video = self.videos / f"{Path(run.video_file or run.run_id + '.mp4').name}"
+        with translated(self.dir):
+            for path in (video, video.with_suffix(".jpg")):
+                path.unlink(missing_ok=True)
 
     def get(self, run_id: str) -> Run | None:
         with self._connect() as db:

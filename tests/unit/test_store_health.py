@@ -194,3 +194,26 @@ def test_an_older_store_is_tightened_when_it_opens(tmp_path) -> None:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     Store(tmp_path, "demo")
     assert [_mode(p) for p in everything] == [0o700] * 3 + [0o600] * 3
+
+
+def test_a_crash_leftover_part_file_is_cleaned_up_and_a_live_one_is_kept(tmp_path) -> None:
+    """A kill -9 mid-download leaves `videos/*.part`; the next open removes it once it is
+    clearly stale, never a download another process is writing right now."""
+    import os
+    import time
+
+    from playground.store import STALE_TEMP_S, Store
+
+    first = Store(tmp_path, "key-parts")
+    stale = first.videos / "tmpabc.part"
+    live = first.videos / "tmpdef.part"
+    for path in (stale, live):
+        path.write_bytes(b"\x00" * 1024)
+    old = time.time() - STALE_TEMP_S - 60
+    os.utime(stale, (old, old))
+    first.close()
+
+    Store(tmp_path, "key-parts")
+
+    assert not stale.exists()
+    assert live.exists()
