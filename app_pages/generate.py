@@ -15,6 +15,7 @@ from components.safe import md_escape
 from components.schema_form import render_problems, render_schema_form
 from modelhunter.requests import KlingV3Request, KlingV26Request
 from playground.budget import Budget, needs_confirmation
+from playground.form_schema import DEVELOPER_GROUP
 from playground.state import (
     Keys,
     budget_standing,
@@ -59,7 +60,7 @@ st.caption("Animate an image with Kling. The price is shown before anything is s
 
 render_model_picker(draft)
 
-check = check_form(draft)
+check = check_form(draft, refused=session.image_errors)
 request = check.request
 values = draft.effective()
 aspect = str(values.get("input.aspect_ratio", "16:9"))
@@ -80,13 +81,19 @@ with form:
         generation=session.form_generation,
     )
     hidden = check.advanced_problems
-    with st.expander(f"Advanced · {hidden} problem{'s' * (hidden > 1)}" if hidden else "Advanced"):
+    # keyed: it stays open when its problem count (its label) changes
+    with st.expander(
+        DEVELOPER_GROUP + (f" · {hidden} problem{'s' * (hidden > 1)}" if hidden else ""),
+        key=Keys.DEVELOPERS,
+        icon=":material/code:",
+    ):
+        st.caption("Voices, elements, webhook and metadata. Not needed to make a video.")
         render_schema_form(
             draft,
             check.by_field,
             key=Keys.FORM,
             image_widget=image_widget,
-            group="Advanced",
+            group=DEVELOPER_GROUP,
             generation=session.form_generation,
         )
 

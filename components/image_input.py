@@ -9,11 +9,13 @@ from modelhunter import images
 from playground import preview
 from playground.form_schema import FieldSpec
 from playground.image_pick import pick_upload, pick_url
+from playground.samples import SAMPLES, sample_named
 from playground.state import Session
 
 __all__ = ["render_image_input"]
 
-ACCEPTED = ["png", "jpg", "jpeg", "webp"]
+# The uploader takes any file: our own check then says in plain words why a GIF or a PDF
+# can't be used (a `type=` filter would refuse it with an icon whose reason shows on hover).
 _LIMIT = images.format_size(images.MAX_BYTES)  # = server.maxUploadSize in .streamlit/config.toml
 
 
@@ -38,6 +40,37 @@ def _on_url(session: Session, field: str, wkey: str) -> None:
     url = str(st.session_state.get(wkey) or "").strip()
     if url:
         session.take_image(field, pick_url(url))
+
+
+def _on_sample(session: Session, field: str, wkey: str) -> None:
+    sample = sample_named(str(st.session_state.get(wkey) or ""))
+    if sample is None:
+        return
+    session.take_image(field, pick_upload(sample.data(), sample.file))
+    values = session.draft.values
+    if not str(values.get("input.prompt") or "").strip():
+        values["input.prompt"] = sample.prompt
+    values["input.aspect_ratio"] = sample.aspect_ratio
+    session.form_generation += 1  # the form's widgets show the new values
+
+
+@st.cache_data(show_spinner=False)
+def _thumbnail(file: str) -> bytes:
+    sample = next(s for s in SAMPLES if s.file == file)
+    return preview.make_preview(sample.data(), max_side=160)
+
+
+def _samples(session: Session, field: str, key: str) -> None:
+    """No picture at hand? A few made by the project, each with a prompt that suits it."""
+    st.image([_thumbnail(s.file) for s in SAMPLES], caption=[s.title for s in SAMPLES], width=84)
+    st.pills(
+        "No picture at hand? Try a sample",
+        [s.title for s in SAMPLES],
+        key=f"{key}|sample",
+        on_change=_on_sample,
+        args=(session, field, f"{key}|sample"),
+        help="Uses this picture, with a prompt and shape that suit it (your prompt is kept).",
+    )
 
 
 def _describe(report: images.ImageReport, name: str) -> str:
@@ -85,7 +118,6 @@ def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, 
     with upload_tab:
         st.file_uploader(
             f"{spec.title} file",
-            type=ACCEPTED,
             key=f"{key}|upload",
             on_change=_on_upload,
             args=(session, field, f"{key}|upload"),
@@ -103,3 +135,5 @@ def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, 
         )
     for error in session.image_errors.get(field, []):
         st.error(md_escape(error), icon=":material/block:")
+    if not optional:
+        _samples(session, field, key)

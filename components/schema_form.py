@@ -117,7 +117,34 @@ def _widget(
     elif spec.kind == "keyvalue":
         st.text_area(spec.title, placeholder="project: demo\nshot: opening", height=90, **common)
     else:
-        st.text_input(spec.title, **common)
+        st.text_input(spec.title, placeholder=spec.placeholder, **common)
+
+
+def _use_example(draft: Draft, spec: FieldSpec, wkey: str, chips: str) -> None:
+    example = st.session_state.get(chips)
+    if example:
+        draft.values[spec.path] = example
+        st.session_state[wkey] = _to_widget(spec, example)
+    st.session_state[chips] = None  # a chip is an action, not a lasting choice
+
+
+def _example_chips(spec: FieldSpec, draft: Draft, wkey: str) -> None:
+    """One click puts an example into the field (e.g. prompts that work well)."""
+    chips = f"{wkey}#examples"
+    st.pills(
+        "Try an example",
+        list(spec.examples),
+        key=chips,
+        on_change=_use_example,
+        args=(draft, spec, wkey, chips),
+        help="Puts this example into the field above; edit it as you like.",
+    )
+
+
+def _row_problems(messages: list[str]) -> None:
+    """A row's own problem, small, right under its field."""
+    for message in messages:
+        st.caption(f":red[{md_escape(message)}]")
 
 
 def _problems_under(problems: Problems, path: str) -> list[str]:
@@ -136,6 +163,8 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
         cols = st.columns([*weights, 0.15 * sum(weights)], vertical_alignment="bottom")
         for position, (col, sub) in enumerate(zip(cols, shown, strict=False)):
             with col:
+                # every row shows its own problems under the field (also a row left empty)
+                here = _problems_under(problems, f"{spec.path}.{n}.{sub.name}")
                 _widget(
                     # the row's first field names the item: "Shot 2 — Shot prompt"
                     sub.model_copy(update={"title": f"{singular} {n + 1} — {sub.title}"})
@@ -148,6 +177,7 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
                     item=n,
                     parent=spec,
                 )
+                _row_problems(here)
         with cols[-1]:
             st.button(
                 "✕",
@@ -156,10 +186,7 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
                 on_click=_remove_item,
                 args=(draft, spec.path, n, gen_key),
             )
-        if any(v not in (None, "") for k, v in item.items() if k != spec.auto_index):
-            # a row just added and still empty is not scolded; Submit says what is missing
-            for sub in spec.item_fields:
-                render_problems(_problems_under(problems, f"{spec.path}.{n}.{sub.name}"))
+        render_problems(_problems_under(problems, f"{spec.path}.{n}"))  # the row as a whole
     full = spec.max_items is not None and len(items) >= spec.max_items
     st.button(
         f"Add {singular.lower()}",
@@ -221,6 +248,8 @@ def render_schema_form(
             ):
                 st.session_state[base] = _to_widget(spec, value)  # coerced (option went away)
             _widget(spec, value, base, draft, options)
+            if spec.examples:
+                _example_chips(spec, draft, base)
             if spec.warn_max_length and len(str(value or "")) > spec.warn_max_length:
                 st.warning(
                     f"{spec.title} is {len(str(value)):,} characters; Kling may cut it after "

@@ -4,7 +4,7 @@ Every constraint and cross-field rule of the contract lives here (and nowhere el
 metadata in `json_schema_extra` carries the hints a UI needs to generate a form:
 
 - `widget`: "image" | "textarea" | "segmented" | "select" | "slider" | "list" | "keyvalue"
-- `group`: "Advanced" for rarely used fields
+- `group`: "For developers" for fields only a developer needs (IDs, webhook, metadata)
 - `labels`: display label per option value (`None` key = the "off" choice of an optional enum)
 - `requires`: {other_field: [values]} — the field may only be set when the other field has
   one of those values (e.g. end frame needs pro on kling-v2-6)
@@ -121,14 +121,18 @@ class Segment(_Item):
     """One shot of a manual multi-shot video."""
 
     index: WholeNumber = Field(ge=1, title="Shot", description="Position of the shot, from 1.")
-    prompt: str = Field(min_length=1, title="Shot prompt", description="What happens in it.")
+    prompt: str = Field(
+        min_length=1,
+        title="Shot prompt",
+        description="What happens in this shot, e.g. 'close-up of the lantern flickering'.",
+    )
     duration: Annotated[int | None, BeforeValidator(_no_bool)] = Field(
         default=None,
         ge=1,
         le=15,
         title="Seconds",
-        description="Length of this shot. Give it for every shot (they must add up to the "
-        "video duration) or for none (the API splits the time).",
+        description="How many seconds this shot lasts. Fill it in for every shot (they must "
+        "add up to the video's duration) or for none (then the time is shared out for you).",
     )
 
 
@@ -136,7 +140,10 @@ class Element(_Item):
     """A pre-created Kling element (subject/character reference)."""
 
     element_id: WholeNumber = Field(
-        gt=0, title="Element ID", description="ID of an element you created."
+        gt=0,
+        title="Element ID",
+        description="The number of a character or object you saved earlier in your "
+        "ModelHunter account as an 'element'; it then looks the same in every video.",
     )
 
 
@@ -147,9 +154,15 @@ class Voice(_Item):
         min_length=1,
         max_length=128,
         title="Voice ID",
-        description="ID of a voice from your ModelHunter voice library, e.g. voice_001.",
+        description="Which voice speaks: the name of a voice in your ModelHunter voice "
+        "library, e.g. voice_001.",
     )
-    text: str = Field(min_length=1, max_length=500, title="Line", description="What is said.")
+    text: str = Field(
+        min_length=1,
+        max_length=500,
+        title="Line",
+        description="The words this voice says in the video (up to 500 characters).",
+    )
 
 
 ImageUrl = Annotated[str, Field(max_length=2048)]
@@ -160,59 +173,74 @@ class _InputBase(_Item):
 
     image: ImageUrl = Field(
         title="Start image",
-        description="The first frame to animate: PNG, JPEG or WebP, at least 128 px a side, "
-        "aspect between 1:4 and 4:1, up to 50 MB. Upload a file or paste a public URL.",
+        description="The picture your video starts from: it is brought to life. A photo "
+        "or drawing (PNG, JPEG or WebP, at least 128 px a side, up to 50 MB). Upload a file, "
+        "paste a web address, or try a sample.",
         json_schema_extra=_hints(widget="image"),
     )
     image_tail: ImageUrl | None = Field(
         default=None,
         title="End frame",
-        description="Optional last frame: the video travels from the start image to it.",
+        description="Optional picture the video ends on: the video moves from the start "
+        "image to this one.",
         json_schema_extra=_hints(widget="image"),
     )
     prompt: str = Field(
         default="",
         max_length=10_000,
         title="Prompt",
-        description="Describe the motion and the scene, e.g. 'slow push in, leaves drifting'.",
+        description="Say what should move and how the camera behaves, in plain words, "
+        "e.g. 'slow push in, leaves drifting'. Empty is fine: the picture is animated gently.",
+        examples=[
+            "slow push in, soft light, gentle breeze",
+            "camera orbits slowly around the subject",
+            "waves rolling in, clouds drifting, golden hour",
+            "the person smiles and turns to the camera",
+        ],
         json_schema_extra=_hints(
             widget="textarea",
             warn_max_length=PROMPT_SOFT_LIMIT,
             placeholder="e.g. slow push in on the lighthouse, waves rolling, golden hour",
         ),
     )
-    duration: int = Field(default=5, title="Duration (s)", description="Video length in seconds.")
+    duration: int = Field(
+        default=5, title="Duration (s)", description="How long the video is, in seconds."
+    )
     aspect_ratio: AspectRatio = Field(
         default="16:9",
         title="Aspect ratio",
-        description="Frame shape of the video; the image is cropped to fill it.",
+        description="The shape of the video: 16:9 wide (screens), 9:16 tall (phones, "
+        "stories), 1:1 square. Your picture is trimmed to fill it; the preview shows how.",
         json_schema_extra=_hints(widget="segmented"),
     )
     mode: Mode = Field(
         default="std",
         title="Mode",
-        description="Standard is cheaper and faster; Professional gives finer detail.",
+        description="Standard is cheaper and quicker; Pro costs more and gives finer "
+        "detail and smoother motion.",
         json_schema_extra=_hints(widget="segmented", labels=MODE_LABELS),
     )
     sound: Sound = Field(
         default="off",
         title="Sound",
-        description="Generate native audio with the video (costs more).",
+        description="On: the video comes with matching sound (ambience, effects, and "
+        "spoken lines if you add voices). Costs more. Off: a silent video.",
         json_schema_extra=_hints(widget="segmented", labels={"off": "Off", "on": "On"}),
     )
     voice_list: list[Voice] = Field(
         default_factory=list,
         max_length=MAX_VOICES,
         title="Voices",
-        description=f"Up to {MAX_VOICES} spoken lines. Needs sound on.",
-        json_schema_extra=_hints(widget="list", requires={"sound": ["on"]}),
+        description=f"Up to {MAX_VOICES} lines spoken in the video, each by a voice from "
+        "your ModelHunter voice library. Needs Sound: On.",
+        json_schema_extra=_hints(widget="list", requires={"sound": ["on"]}, group="For developers"),
     )
     negative_prompt: str | None = Field(
         default=None,
         max_length=2_500,
         title="Negative prompt",
-        description="What to avoid, e.g. 'blur, text, watermark'.",
-        json_schema_extra=_hints(widget="textarea", group="Advanced"),
+        description="Things you do not want to see, e.g. 'blur, text, watermark'. Optional.",
+        json_schema_extra=_hints(widget="textarea", placeholder="e.g. blur, text, watermark"),
     )
 
     @field_validator("image", "image_tail")
@@ -284,14 +312,14 @@ class KlingV3Input(_InputBase):
         ge=3,
         le=15,
         title="Duration (s)",
-        description="Video length in seconds, 3 to 15. Billed per second.",
+        description="How long the video is: 3 to 15 seconds. The price is per second.",
         json_schema_extra=_hints(widget="slider"),
     )
     multi_shot: Literal["true", "intelligence"] | None = Field(
         default=None,
         title="Multi-shot",
-        description="Split the video into shots: write each shot yourself, or let the model "
-        "split the scene automatically.",
+        description="Off: one continuous shot. Automatic: the model cuts the video into "
+        "shots itself. Manual shots: you write what happens in each shot.",
         json_schema_extra=_hints(
             widget="segmented",
             labels={None: "Off", "true": "Manual shots", "intelligence": "Automatic"},
@@ -301,7 +329,8 @@ class KlingV3Input(_InputBase):
         default_factory=list,
         max_length=MAX_SEGMENTS,
         title="Shots",
-        description=f"Up to {MAX_SEGMENTS} shots, each with its own prompt.",
+        description=f"Up to {MAX_SEGMENTS} shots, played one after another, each with "
+        "its own description.",
         json_schema_extra=_hints(
             widget="list", requires={"multi_shot": ["true"]}, auto_index="index"
         ),
@@ -310,9 +339,9 @@ class KlingV3Input(_InputBase):
         default_factory=list,
         max_length=MAX_ELEMENTS,
         title="Elements",
-        description=f"Up to {MAX_ELEMENTS} pre-created elements (characters, objects) to keep "
-        "consistent in the video.",
-        json_schema_extra=_hints(widget="list", group="Advanced"),
+        description=f"Up to {MAX_ELEMENTS} characters or objects saved earlier in your "
+        "ModelHunter account, so they look the same in every video.",
+        json_schema_extra=_hints(widget="list", group="For developers"),
     )
 
     def _extra_rule_errors(self) -> list[InitErrorDetails]:
@@ -380,20 +409,21 @@ class KlingV26Input(_InputBase):
     image_tail: ImageUrl | None = Field(
         default=None,
         title="End frame",
-        description="Optional last frame: the video travels from the start image to it "
-        "(Pro mode only on kling-v2-6).",
+        description="Optional picture the video ends on: the video moves from the start "
+        "image to this one (Pro mode only on kling-v2-6).",
         json_schema_extra=_hints(widget="image", requires={"mode": ["pro"]}),
     )
     duration: Literal[5, 10] = Field(
         default=5,
         title="Duration (s)",
-        description="5 or 10 seconds. Fixed price per video.",
+        description="How long the video is: 5 or 10 seconds. One price per video.",
         json_schema_extra=_hints(widget="segmented"),
     )
     sound: Sound = Field(
         default="off",
         title="Sound",
-        description="Generate native audio with the video (Pro mode only on kling-v2-6).",
+        description="On: the video comes with matching sound. Costs more; needs Pro "
+        "mode on kling-v2-6. Off: a silent video.",
         json_schema_extra=_hints(
             widget="segmented",
             labels={"off": "Off", "on": "On"},
@@ -430,14 +460,20 @@ class _RequestBase(_Strict):
         alias="webhookUrl",
         max_length=2048,
         title="Webhook URL",
-        description="Optional https address the API calls when the task finishes.",
-        json_schema_extra=_hints(group="Advanced"),
+        description="For developers: an https address of your own server, which "
+        "ModelHunter calls when the video is ready. Leave empty: this page shows the result "
+        "anyway.",
+        json_schema_extra=_hints(
+            group="For developers", placeholder="https://example.com/hooks/kling"
+        ),
     )
     metadata: dict[MetadataKey, str] | None = Field(
         default=None,
         title="Metadata",
-        description="Optional labels echoed back on the task (e.g. project: demo).",
-        json_schema_extra=_hints(widget="keyvalue", group="Advanced"),
+        description="For developers: labels stored with the video at ModelHunter and "
+        "returned with it, one 'name: value' per line (e.g. project: demo). They do not "
+        "change the video.",
+        json_schema_extra=_hints(widget="keyvalue", group="For developers"),
     )
 
     @field_validator("webhook_url")

@@ -21,6 +21,7 @@ from modelhunter.requests import MAX_METADATA_KEYS, MODEL_IDS, request_class
 from modelhunter.validation import Problem
 
 __all__ = [
+    "DEVELOPER_GROUP",
     "FieldSpec",
     "Values",
     "allowed_options",
@@ -29,6 +30,7 @@ __all__ = [
     "coerced_values",
     "form_fields",
     "form_problems",
+    "name_rows",
     "unavailable_reason",
 ]
 
@@ -41,6 +43,8 @@ _METADATA_HELP = (
     f" Up to {FORM_MAX_METADATA} entries: the playground adds a {MAX_METADATA_KEYS}th "
     f"({RESERVED_METADATA}) to every run so it can always find the run again."
 )
+#: The section of fields only developers need (voice and element IDs, webhook, metadata).
+DEVELOPER_GROUP = "For developers"
 Kind = Literal["image", "text", "textarea", "choice", "slider", "number", "list", "keyvalue"]
 
 
@@ -66,6 +70,7 @@ class FieldSpec(BaseModel):
     max_length: int | None = None
     warn_max_length: int | None = None
     placeholder: str | None = None
+    examples: tuple[str, ...] = ()  # example values offered as one-click chips
     item_fields: tuple[FieldSpec, ...] = ()
     requires: dict[str, list[Any]] = {}
     option_requires: dict[Any, dict[str, list[Any]]] = {}
@@ -121,6 +126,7 @@ def _spec(name: str, info: FieldInfo, prefix: str) -> FieldSpec:
         "max_length": length,
         "warn_max_length": extra.get("warn_max_length"),
         "placeholder": extra.get("placeholder"),
+        "examples": tuple(info.examples or ()),
         "requires": extra.get("requires", {}),
         "option_requires": extra.get("option_requires", {}),
         "auto_index": extra.get("auto_index"),
@@ -175,8 +181,23 @@ def _unmet(spec: FieldSpec, conditions: dict[str, list[Any]], values: Values) ->
             other_spec = by_path.get(path)
             title = other_spec.title if other_spec else other
             wanted = " or ".join(other_spec.label(a) if other_spec else str(a) for a in allowed)
-            return f"needs {title}: {wanted}"
+            return f"needs {title}: {wanted}" + _chained(other_spec, allowed, values)
     return None
+
+
+def _chained(other: FieldSpec | None, allowed: list[Any], values: Values) -> str:
+    """When none of the wanted options can be chosen yet either, what they need in turn
+    (Voices need Sound: On, which needs Mode: Pro on kling-v2-6)."""
+    if other is None or not other.option_requires:
+        return ""
+    reasons = [
+        _unmet(other, other.option_requires[a], values)
+        for a in allowed
+        if isinstance(a, str | int) and a in other.option_requires
+    ]
+    if len(reasons) != len(allowed) or not all(reasons):
+        return ""
+    return ", which " + str(reasons[0])
 
 
 def _fields_for(values: Values) -> list[FieldSpec]:
@@ -243,6 +264,34 @@ def form_problems(values: Values) -> list[Problem]:
             )
         )
     return problems
+
+
+def _first_lower(title: str) -> str:
+    """'Voice ID' -> 'voice ID', 'Line' -> 'line' (acronyms stay as they are)."""
+    return title[:1].lower() + title[1:] if title[1:2].islower() or " " in title else title
+
+
+def name_rows(model_id: str, problems: list[Problem]) -> list[Problem]:
+    """Problems inside a list say which row they are about: "Voice 2: the voice ID is
+    missing." (the summary next to Generate lists them, so each must stand on its own)."""
+    lists = {f.path: f for f in _FIELDS.get(model_id, []) if f.kind == "list"}
+    named = []
+    for problem in problems:
+        head, rest = ".".join(str(p) for p in problem.path[:2]), problem.path[2:]
+        spec = lists.get(head)
+        if spec is None or not rest or not isinstance(rest[0], int):
+            named.append(problem)
+            continue
+        row = f"{spec.title.removesuffix('s')} {rest[0] + 1}"
+        message = problem.message
+        sub = next((f for f in spec.item_fields if rest[1:2] == (f.name,)), None)
+        if sub is not None and message in (
+            f"{sub.title} is required.",
+            f"{sub.title} can't be empty.",
+        ):
+            message = f"the {_first_lower(sub.title)} is missing."
+        named.append(Problem(path=problem.path, message=f"{row}: {message}"))
+    return named
 
 
 def _is_empty(value: Any) -> bool:

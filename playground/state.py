@@ -114,6 +114,7 @@ class Keys:
     PRESENT_PLAY = "present_play"
     COSTS_GROUP = "costs_group"
     COSTS_CSV = "costs_csv"
+    DEVELOPERS = "developers_section"  # the form's "For developers" expander
     BROWSER = "kp_browser_id"  # this browser's id (from its cookie, else made by the session)
 
 

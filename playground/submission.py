@@ -14,7 +14,7 @@ from modelhunter.requests import KlingV3Request, KlingV26Request
 from modelhunter.validation import Problem, check_request
 from playground.budget import Budget, BudgetExceededError, Standing
 from playground.draft import Draft
-from playground.form_schema import form_fields, form_problems
+from playground.form_schema import form_fields, form_problems, name_rows
 from playground.jobs import Jobs
 from playground.runs import Run
 
@@ -49,10 +49,13 @@ class FormCheck:
         return None
 
 
-def check_form(draft: Draft) -> FormCheck:
+def check_form(draft: Draft, refused: dict[str, list[str]] | None = None) -> FormCheck:
     """Check the draft; a missing start image is not shouted at its field before the user
-    did anything (Submit says it)."""
+    did anything (Submit says it). `refused`: why an image the user picked was refused,
+    by field; said instead of "is required" (the user did give one)."""
     request, problems = check_request(draft.body())
+    problems = name_rows(draft.model, problems)  # "Voice 2: the voice ID is missing."
+    problems = [_refusal(p, (refused or {}).get(str(p.path[-1]))) for p in problems]
     if form_only := form_problems(draft.values):  # e.g. no room left for our client_ref
         request, problems = None, [*problems, *form_only]
     by_field: dict[str, list[str]] = {}
@@ -60,9 +63,16 @@ def check_form(draft: Draft) -> FormCheck:
         by_field.setdefault(problem.key, []).append(problem.message)
     if "image" not in draft.images:
         by_field.pop("input.image", None)
-    advanced = {f.path for f in form_fields(draft.model) if f.group == "Advanced"}
+    advanced = {f.path for f in form_fields(draft.model) if f.group is not None}
     hidden = sum(1 for p in problems if any(p.key.startswith(a) for a in advanced))
     return FormCheck(request, problems, by_field, hidden)
+
+
+def _refusal(problem: Problem, reasons: list[str] | None) -> Problem:
+    if not reasons or not problem.message.endswith(" is required."):
+        return problem
+    title = problem.message.removesuffix(" is required.")
+    return Problem(path=problem.path, message=f"{title} refused: {reasons[0]}")
 
 
 def fingerprint(request: KlingV3Request | KlingV26Request, draft: Draft) -> str:
@@ -96,6 +106,7 @@ def submit_draft(
     *,
     budget: Budget | None,
     copy_url_images: bool,
+    run_id: str | None = None,
 ) -> SubmitOutcome:
     """Upload the draft's images and submit once (reserved against `budget` when given).
 
@@ -104,6 +115,6 @@ def submit_draft(
     """
     try:
         uploads = draft.uploads(image_bytes, copy_urls=copy_url_images)
-        return SubmitOutcome(run=jobs.submit(request, uploads, budget=budget))
+        return SubmitOutcome(run=jobs.submit(request, uploads, budget=budget, run_id=run_id))
     except BudgetExceededError as exc:  # another tab or process spent it meanwhile
         return SubmitOutcome(refusal=str(exc))

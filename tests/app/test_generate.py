@@ -321,7 +321,7 @@ def test_sixteen_metadata_entries_are_refused_at_the_field_before_submit(demo, p
     assert any("at most 15 metadata entries (16 now)" in e and "client_ref" in e for e in errors)
     assert _submit_button(at).disabled
     assert any("Fix 1 problem first" in _shown(c.value) for c in at.caption)
-    assert any(e.label == "Advanced · 1 problem" for e in at.expander)
+    assert any(e.label == "For developers · 1 problem" for e in at.expander)
     assert not [r for r in demo.fake.requests if r.method == "POST"], "nothing was sent"
 
 

@@ -3,6 +3,8 @@ errors where they happen, plain words."""
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import BROWSER
@@ -49,3 +51,83 @@ def test_another_browser_starts_with_an_empty_form_and_none_of_these_runs(quick_
     stranger.switch_page("app_pages/history.py").run()
     assert not any(t.value.startswith("task_") for t in stranger.text), "nor in History"
     assert BROWSER not in str(stranger.session_state["kp_browser_id"])
+
+
+def _choose(at: AppTest, label: str, value: object) -> None:
+    next(w for w in at.segmented_control if w.label == label).set_value(value).run()
+    assert not at.exception, at.exception
+
+
+def _shown(markdown: str) -> str:
+    """What the user reads of escaped markdown."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def _blocked(at: AppTest) -> str:
+    return next(_shown(c.value) for c in at.caption if c.value.startswith("Fix "))
+
+
+def test_each_voice_row_shows_its_own_problem_and_the_summary_names_the_row(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    _choose(at, "Sound", "on")
+    add = next(b for b in at.button if b.label == "Add voice")
+    add.click().run()
+    next(b for b in at.button if b.label == "Add voice").click().run()
+    first = next(t for t in at.text_input if t.label == "Voice 1 — Voice ID")
+    first.input("voice_001").run()
+    next(t for t in at.text_input if t.key.endswith(".0.text#2")).input("Hello there").run()
+    assert not at.exception, at.exception
+
+    under_fields = [_shown(c.value) for c in at.caption if c.value.startswith(":red[")]
+    assert any("Voice 2: the voice ID is missing." in c for c in under_fields), under_fields
+    assert any("Voice 2: the line is missing." in c for c in under_fields), under_fields
+    assert not any("Voice 1" in c for c in under_fields), "the filled row is not scolded"
+    assert "Voice 2: the voice ID is missing." in _blocked(at)
+    assert any(e.label == "For developers · 2 problems" for e in at.expander)
+
+
+def test_v26_standard_says_voices_need_pro_first(demo) -> None:
+    at = demo.app()
+    _choose(at, "Model", "kling-v2-6")
+
+    sound = next(w for w in at.segmented_control if w.label == "Sound")
+    assert list(sound.options) == ["Off"]
+    assert any(
+        c.value == "**Voices** — needs Sound: On, which needs Mode: Pro." for c in at.caption
+    ), [c.value for c in at.caption]
+
+
+def test_a_gif_is_refused_in_plain_words_and_the_summary_says_so(demo) -> None:
+    import io
+
+    from PIL import Image
+
+    gif = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 40, 40)).save(gif, format="GIF")
+    at = demo.app()
+    at.file_uploader(key="img|image|0|upload").set_value(("cat.gif", gif.getvalue(), "image/gif"))
+    at.run()
+    assert not at.exception, at.exception
+
+    assert any("This file is a GIF image" in e.value for e in at.error)
+    assert "Start image refused: This file is a GIF image" in _blocked(at)
+    assert "Start image is required" not in _blocked(at)
+
+
+def test_a_sample_picture_and_an_example_prompt_make_a_ready_run(demo) -> None:
+    at = demo.app()
+    assert at.button(key="submit").disabled
+
+    at.pills(key="img|image|0|sample").set_value("City at night").run()
+    assert not at.exception, at.exception
+
+    assert any("city-night.jpg" in c.value for c in at.caption)
+    assert "windows flicker" in _prompt(at)
+    aspect = next(w for w in at.segmented_control if w.label == "Aspect ratio")
+    assert aspect.value == "9:16"
+    assert not at.button(key="submit").disabled
+    chips = next(p for p in at.pills if p.label == "Try an example")
+    chips.set_value("camera orbits slowly around the subject").run()
+    assert _prompt(at) == "camera orbits slowly around the subject"
+    assert next(p for p in at.pills if p.label == "Try an example").value is None
