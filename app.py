@@ -52,6 +52,9 @@ page = st.navigation(
         st.Page(
             "app_pages/history.py", title="History", icon=":material/history:", url_path="history"
         ),
+        st.Page(
+            "app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"
+        ),
         st.Page("app_pages/costs.py", title="Costs", icon=":material/payments:", url_path="costs"),
         st.Page(
             "app_pages/present.py",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.batch_group import render_batches
 from components.gallery import render_gallery
 from components.live_runs import render_live_runs, run_actions
 from playground.posters import poster_for
@@ -26,6 +27,7 @@ def _open(run: Run) -> None:
 
 def _draw() -> None:
     runs = session.gallery()
+    render_batches(jobs, runs, charged=backend.mode == "live")  # a group each
     render_gallery(
         runs,
         jobs.store.video_path,

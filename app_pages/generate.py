@@ -7,12 +7,16 @@ import time
 
 import streamlit as st
 
+from components import experiment
+from components.batch_panel import render_batch_panel
 from components.image_input import render_image_input
-from components.live_runs import render_live_runs, render_session_runs, run_actions
+from components.live_runs import render_live_runs, run_actions
 from components.model_picker import render_model_picker, render_paid_confirmation
 from components.price import current_quote, render_price
+from components.prompt_tools import render_prompt_tools
 from components.safe import md_escape
 from components.schema_form import render_problems, render_schema_form
+from components.share_tools import apply_link, next_run_id
 from modelhunter.requests import KlingV3Request, KlingV26Request
 from playground.budget import Budget, needs_confirmation
 from playground.form_schema import DEVELOPER_GROUP
@@ -29,6 +33,7 @@ from playground.submission import check_form, fingerprint, submit_draft
 settings = get_settings()
 session = get_session()
 jobs, backend = get_jobs()
+apply_link(session)  # a settings link fills the form once
 draft = session.draft
 
 
@@ -46,7 +51,9 @@ def _submit(request: KlingV3Request | KlingV26Request) -> None:
         session.image_bytes,
         budget=Budget.from_settings(settings) if backend.mode == "live" else None,
         copy_url_images=backend.fake is not None,
+        run_id=next_run_id(),  # the client_ref "Copy as code" shows
     )
+    experiment.after_submit(jobs, draft, outcome.run)
     session.refusal = outcome.refusal  # shown below Submit, also after the dialog's rerun
     if outcome.run is not None:
         session.runs[outcome.run.run_id] = outcome.run
@@ -65,8 +72,11 @@ request = check.request
 values = draft.effective()
 aspect = str(values.get("input.aspect_ratio", "16:9"))
 
+experiment.sticky_panel()
+paid = backend.mode == "live"  # only live keys spend
 form, side = st.columns([3, 2], gap="large")
 with form:
+    render_prompt_tools(jobs.store.prompts, session)
 
     def image_widget(spec):
         render_image_input(
@@ -97,12 +107,13 @@ with form:
             generation=session.form_generation,
         )
 
+    render_batch_panel(jobs, session, settings, live=paid, demo=backend.fake is not None)
+
 keep_draft(jobs, session)  # a refresh brings this form back (this browser only)
 
-with side:
+with side, st.container(key=experiment.SIDE_PANEL, border=True):
     quote = current_quote(draft.model, values)
     render_price(quote, backend.mode)
-    paid = backend.mode == "live"  # only live keys spend
     blocked = check.blocked(quote, budget_standing(jobs, settings) if paid else None)
     confirm = quote is not None and needs_confirmation(
         backend.mode, quote.total, settings.confirm_above_usd
@@ -114,6 +125,7 @@ with side:
         icon=":material/auto_awesome:",
         key=Keys.SUBMIT,
         width="stretch",
+        shortcut=experiment.GENERATE_SHORTCUT,  # also from inside the prompt box
     )
     if blocked:
         st.caption(md_escape(blocked))
@@ -127,8 +139,11 @@ with side:
     if session.refusal:
         st.error(md_escape(session.refusal), icon=":material/savings:")
         session.refusal = None
-
-    runs = functools.partial(
-        render_session_runs, session, jobs.store.video_path, actions, charged=paid
+    experiment.render_side_tools(
+        session, request, backend.client.base_url, demo=backend.fake is not None
     )
-    render_live_runs(jobs, session, demo=backend.fake is not None, draw=runs)
+
+runs = functools.partial(
+    experiment.render_results, session, jobs.store.video_path, actions, charged=paid
+)
+render_live_runs(jobs, session, demo=backend.fake is not None, draw=runs)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from modelhunter.requests import KlingV3Request, KlingV26Request
+from modelhunter.requests import KlingV3Request, KlingV26Request, parse_request
 from modelhunter.wire import submit_body
 from playground.draft import PENDING_UPLOAD
 
-__all__ = ["KEY_ENV", "LocalImage", "Snippets", "snippets", "token_for"]
+__all__ = ["KEY_ENV", "LocalImage", "Snippets", "as_sent", "snippets", "token_for"]
 
 KEY_ENV = "MODELHUNTER_KEY"
 SUBMIT_PATH = "/kling/image-to-video"
@@ -189,3 +189,12 @@ def snippets(
         javascript=_js(base, text, images),
         body=text.encode("utf-8"),
     )
+
+
+def as_sent(
+    request: KlingV3Request | KlingV26Request, client_ref: str
+) -> KlingV3Request | KlingV26Request:
+    """The request as `Jobs.submit` sends it: its wire body with our `client_ref` added."""
+    body = request.wire()
+    body["metadata"] = {**(body.get("metadata") or {}), "client_ref": client_ref}
+    return parse_request(body)

@@ -91,6 +91,35 @@ class Keys:
     STORE_RECOVERY_SEEN = "store_recovery_seen"
     STORE_VIDEO = "store_ro_video"
     STORE_DOWNLOAD = "store_ro_download"
+    # issue 14: batches, compare, prompt history and presets, copy as code, settings links
+    BATCH_PROMPTS = "batch_prompts"
+    BATCH_NEGATIVES = "batch_negatives"
+    BATCH_MODELS = "batch_models"
+    BATCH_MODES = "batch_modes"
+    BATCH_DURATIONS = "batch_durations"
+    BATCH_SOUNDS = "batch_sounds"
+    BATCH_ASPECTS = "batch_aspects"
+    BATCH_TAKES = "batch_takes"
+    BATCH_SEND = "batch_send"
+    COMPARE = "compare_runs"  # run ids picked for Compare (a list, not a widget)
+    COMPARE_PICK = "compare_pick"
+    PROMPT_SEARCH = "prompt_search"
+    PROMPT_KIND = "prompt_kind"
+    PRESET_CHOICE = "preset_choice"
+    PRESET_NAME = "preset_name"
+    PRESET_RENAME = "preset_rename"
+    LINK_APPLIED = "link_applied"  # the settings link already applied (its parameters)
+    LINK_SHOWN = "link_shown"  # what the last link or file left out, until dismissed
+    LINK_TEXT = "link_text"
+    LINK_NOTES_OK = "link_notes_ok"
+    COPY_LINK = "copy_link"
+    EXPORT_SETTINGS = "export_settings"
+    SETTINGS_IMPORTED = "settings_imported"
+    CODE_FOR = "code_for"
+    SETTINGS_IMPORT = "settings_import"
+    NEXT_RUN_ID = "next_run_id"  # the client_ref the next Generate sends (shown in the code)
+    RESULTS_PAGE = "results_page"
+    HISTORY_PROMPT = "h_prompt"
     # issue 15: curation, filters, presentation, export, costs
     PICKED = "gallery_picked"  # run ids picked for Present / Export (a set, not a widget)
     CONFIRM_DELETE = "gallery_confirm_delete"
