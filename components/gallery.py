@@ -8,10 +8,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.curation import Curation, render_curation_bar, render_title_note
 from components.safe import md_escape
 from components.task_card import RunAction, RunActions, render_status, status_label
 from modelhunter.pricing import format_usd
 from modelhunter.requests import MODE_LABELS
+from playground.curation import display_title
+from playground.describe import settings_summary
+from playground.export import download_name
 from playground.runs import Run
 
 __all__ = ["render_gallery", "render_result_card", "render_tile"]
@@ -26,9 +30,7 @@ def _reader(path: Path) -> Callable[[], bytes]:
 
 
 def _title(run: Run) -> str:
-    if run.request is not None:
-        return run.prompt or "(no prompt)"
-    return f"Task {run.task_id}" if run.task_id else f"Video {run.run_id} (found on disk)"
+    return display_title(run)
 
 
 def _money(run: Run, charged: bool) -> str:
@@ -60,8 +62,8 @@ def render_result_card(
     with st.container(border=True, key=f"card_{run.run_id}"):
         title = _title(run)
         st.markdown(f"**{md_escape(title[:90])}{'…' if len(title) > 90 else ''}**")
-        if video is not None and video.exists():
-            st.video(str(video))
+        if video is not None and video.exists():  # plays at once, silently, over and over
+            st.video(str(video), autoplay=True, muted=True, loop=True)
         else:
             render_status(run, actions)
         st.caption(md_escape(" · ".join(_facts(run))) + f" · {_money(run, charged)}")
@@ -76,7 +78,7 @@ def render_result_card(
                 st.download_button(
                     "Download",
                     _reader(video),
-                    file_name=f"kling-{run.run_id}.mp4",
+                    file_name=download_name(run),
                     mime="video/mp4",
                     key=f"dl|{run.run_id}",
                     icon=":material/download:",
@@ -102,12 +104,26 @@ def render_result_card(
                     disabled=run.request is None,
                 )
         if run.request is not None:
-            with st.expander("Settings used"):
-                st.json(run.request.wire(), expanded=True)
+            with st.expander("Settings used", key=f"settings|{run.run_id}"):
+                _render_settings(run)
+
+
+def _render_settings(run: Run) -> None:
+    """The settings in words; the request as sent behind a toggle (for developers)."""
+    lines = settings_summary(run)
+    st.markdown("  \n".join(f"**{what}:** {md_escape(value)}" for what, value in lines))
+    if st.toggle("Show the request as JSON", key=f"json|{run.run_id}") and run.request:
+        st.json(run.request.wire(), expanded=True)
 
 
 def render_tile(
-    run: Run, poster: Path | None, actions: RunActions, *, selected: bool, on_open: RunAction
+    run: Run,
+    poster: Path | None,
+    actions: RunActions,
+    *,
+    selected: bool,
+    on_open: RunAction,
+    curation: Curation | None = None,
 ) -> None:
     """A compact grid entry: poster frame (or status), title, one line of facts, Open."""
     with st.container(border=True, key=f"tile_{run.run_id}"):
@@ -118,7 +134,9 @@ def render_tile(
         title = _title(run)
         facts = " · ".join([*_facts(run)[:2], status_label(run.status)])
         short = f"{md_escape(title[:60])}{'…' if len(title) > 60 else ''}"
-        st.markdown(f"**{short}**  \n:gray[{md_escape(facts)}]")
+        star = ":orange[:material/star:] " if run.starred else ""
+        hidden = ":gray[(hidden)] " if run.hidden else ""
+        st.markdown(f"{star}{hidden}**{short}**  \n:gray[{md_escape(facts)}]")
         st.button(
             "Showing" if selected else "Open",
             key=f"open|{run.run_id}",
@@ -127,6 +145,8 @@ def render_tile(
             on_click=on_open,
             args=(run,),
         )
+        if curation is not None:
+            render_curation_bar(run, curation, key="tile")
 
 
 def render_gallery(
@@ -141,6 +161,8 @@ def render_gallery(
     columns: int = 4,
     page_size: int = 8,
     key: str = "gallery",
+    curation: Curation | None = None,
+    below_card: Callable[[Run], None] | None = None,
 ) -> None:
     """The selected result in full (player, download, settings), then a grid of posters.
 
@@ -153,9 +175,15 @@ def render_gallery(
     if selected is not None:
         # a comfortable player size: portrait clips get a narrower column, so they fit the window
         shape = selected.request.input.aspect_ratio if selected.request else "16:9"
-        player, _ = st.columns({"9:16": [1, 2], "1:1": [2, 3]}.get(shape, [3, 2]))
+        player, side = st.columns({"9:16": [1, 2], "1:1": [2, 3]}.get(shape, [3, 2]))
         with player:
             render_result_card(selected, video_path(selected), actions, charged=charged)
+        with side:
+            if curation is not None:
+                render_curation_bar(selected, curation, key="card")
+                render_title_note(selected, curation, key="card")
+            if below_card is not None:
+                below_card(selected)
     pages = max(1, -(-len(runs) // page_size))
     page = 1
     if pages > 1:
@@ -174,4 +202,5 @@ def render_gallery(
                 actions,
                 selected=selected is not None and run.run_id == selected.run_id,
                 on_open=on_open,
+                curation=curation,
             )

@@ -193,6 +193,14 @@ class Ledger:
         with self._transaction() as db:
             release_unsent(db, run_ids)
 
+    def entries(self) -> list[tuple[str, datetime, Decimal, Decimal, EntryKind]]:
+        """Every entry, oldest first: (run id, when, quoted price, amount counted, kind)."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT run_id, at, price, amount, kind FROM ledger ORDER BY at"
+            ).fetchall()
+        return [(r, datetime.fromisoformat(a), Decimal(p), Decimal(m), k) for r, a, p, m, k in rows]
+
     def set_daily_budget(self, budget: Budget, now: datetime, amount: Decimal) -> None:
         """Today's budget for this key (every tab and process); tomorrow is `budget.daily`."""
         day = budget.windows(now).day.isoformat()

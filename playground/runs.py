@@ -59,6 +59,13 @@ class Run(BaseModel):
     unknown_since: datetime | None = None
     lookups_paused: bool = False
     candidates: list[Task] = Field(default_factory=list)
+    # Curation (rules in playground/curation.py): a deleted run is kept until its undo
+    # window has passed, then its row and files are removed.
+    starred: bool = False
+    hidden: bool = False
+    deleted_at: datetime | None = None
+    title: str | None = None  # the user's own title (None: the prompt)
+    note: str = ""
 
     @property
     def status(self) -> str:

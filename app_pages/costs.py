@@ -1,0 +1,26 @@
+"""Costs: spend per day, per model and per batch, estimated vs charged, from the ledger."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from components.costs import render_costs
+from playground.costs import cost_lines
+from playground.state import budget_standing, get_jobs, get_session, get_settings
+
+session = get_session()
+jobs, backend = get_jobs()
+settings = get_settings()
+live = backend.mode == "live"
+
+st.title("Costs")
+st.caption(
+    f"Every run submitted from this workspace, by day ({settings.budget_tz}), model and batch; "
+    "deleted runs still count: money spent is not undone by deleting."
+)
+runs = {r.run_id: r for r in jobs.store.runs()}
+lines = cost_lines(jobs.store.ledger.entries(), runs, live=live, tz=ZoneInfo(settings.budget_tz))
+limit = budget_standing(jobs, settings).daily_limit if live else None
+render_costs(lines, live=live, daily_limit=limit)

@@ -1,0 +1,145 @@
+"""Spend from the ledger: per run, then per day, per model and per batch, with totals.
+
+The ledger (`playground/ledger.py`) is the only source of money: every run submitted from
+here has an entry, kept even after the run is deleted. `estimated` is the price quoted before
+submitting; `charged` is what the entry counts once the task is settled (the API's reported
+cost when it gives one); `in_progress` is still only reserved. Refused and never-sent runs
+were not charged and are left out. Demo and Sandbox charge nothing: their charged amounts are 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from playground.curation import batch_of, display_title
+from playground.runs import Run
+
+__all__ = ["CostLine", "CostRow", "by_group", "cost_lines", "lines_csv", "total"]
+
+NO_BATCH = "(no batch)"
+DELETED = "(deleted run)"
+_ZERO = Decimal(0)
+
+
+class CostLine(BaseModel):
+    """One submitted run's money."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    day: date
+    model: str
+    batch: str
+    title: str
+    estimated: Decimal
+    charged: Decimal
+    in_progress: Decimal
+
+
+class CostRow(BaseModel):
+    """A group of runs (a day, a model, a batch, or everything)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    group: str
+    runs: int
+    estimated: Decimal
+    charged: Decimal
+    in_progress: Decimal
+
+
+Entry = tuple[str, datetime, Decimal, Decimal, str]
+
+
+def cost_lines(
+    entries: Iterable[Entry],
+    runs: dict[str, Run],
+    *,
+    live: bool,
+    tz: tzinfo,
+    batch_names: dict[str, str] | None = None,
+) -> list[CostLine]:
+    """One line per ledger entry that was sent (oldest first); days in the budget's timezone."""
+    names = batch_names or {}
+    lines = []
+    for run_id, at, price, amount, kind in entries:
+        if kind == "released":
+            continue
+        run = runs.get(run_id)
+        settled = kind == "charged"
+        lines.append(
+            CostLine(
+                run_id=run_id,
+                day=at.astimezone(tz).date(),
+                model=run.model if run else DELETED,
+                batch=_batch(run, names),
+                title=display_title(run) if run else DELETED,
+                estimated=price,
+                charged=amount if live and settled else _ZERO,
+                in_progress=amount if live and not settled else _ZERO,
+            )
+        )
+    return lines
+
+
+def _batch(run: Run | None, names: dict[str, str]) -> str:
+    if run is None:
+        return DELETED
+    batch = batch_of(run)
+    return names.get(batch, batch) if batch else NO_BATCH
+
+
+def _row(group: str, lines: list[CostLine]) -> CostRow:
+    return CostRow(
+        group=group,
+        runs=len(lines),
+        estimated=sum((ln.estimated for ln in lines), _ZERO),
+        charged=sum((ln.charged for ln in lines), _ZERO),
+        in_progress=sum((ln.in_progress for ln in lines), _ZERO),
+    )
+
+
+def by_group(lines: list[CostLine], key: Callable[[CostLine], object]) -> list[CostRow]:
+    """Totals per value of `key` (e.g. `lambda ln: ln.day`), in order of first appearance."""
+    groups: dict[str, list[CostLine]] = {}
+    for line in lines:
+        groups.setdefault(str(key(line)), []).append(line)
+    return [_row(name, members) for name, members in groups.items()]
+
+
+def total(lines: list[CostLine]) -> CostRow:
+    return _row("Total", lines)
+
+
+def lines_csv(lines: list[CostLine]) -> str:
+    """Every line as CSV with a total row (titles that look like formulas are quoted)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "day",
+            "run_id",
+            "model",
+            "batch",
+            "title",
+            "estimated_usd",
+            "charged_usd",
+            "in_progress_usd",
+        ]
+    )
+    for ln in lines:
+        title = f"'{ln.title}" if ln.title.startswith(("=", "+", "-", "@")) else ln.title
+        writer.writerow(
+            [ln.day, ln.run_id, ln.model, ln.batch, title, ln.estimated, ln.charged, ln.in_progress]
+        )
+    all_ = total(lines)
+    writer.writerow(
+        ["Total", "", "", "", f"{all_.runs} runs", all_.estimated, all_.charged, all_.in_progress]
+    )
+    return out.getvalue()
