@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.history_extras import render_poster, render_prompt_matches, rerun
+from components.phone import render_table_labels
 from components.safe import md_escape
 from modelhunter.errors import ApiError
 from modelhunter.pricing import format_usd
@@ -17,7 +19,7 @@ from playground.state import Keys, get_jobs, get_session
 session = get_session()
 jobs, backend = get_jobs()
 
-COLUMNS = ("Task", "Prompt", "Status", "Model", "Created", "Cost", "")
+COLUMNS = ("", "Task", "Prompt", "Status", "Model", "Created", "Cost", "")
 st.title("History")
 st.caption("Every Kling task your key has made, as the API lists it. Recover any into the gallery.")
 
@@ -28,6 +30,8 @@ filters = HistoryFilters.from_inputs(
     cols[2].date_input("Created between", value=(), key=Keys.HISTORY_DATES),
     cols[3].text_input("Task id starts with", key=Keys.HISTORY_SEARCH, placeholder="task_…"),
 )
+if render_prompt_matches(session, jobs.store):  # the API can't search prompts: our runs
+    st.stop()
 pager = session.history
 try:
     page = fetch_page(jobs, filters, pager.cursor_for(filters))
@@ -53,11 +57,13 @@ def show(page: TaskPage) -> None:
     if not page.data:
         st.info("No tasks match these filters.")
         return
-    widths = [2.4, 3, 1.1, 1.1, 1.6, 0.8, 1.4]
+    widths = [1, 2.4, 3, 1.1, 1.1, 1.6, 0.8, 1.4]
+    render_table_labels(COLUMNS)  # on a phone: one labelled card per task
     for col, name in zip(st.columns(widths), COLUMNS, strict=True):
         col.caption(f"**{name}**")
     for task in page.data:
-        row = st.columns(widths)
+        row = st.columns(widths, vertical_alignment="center")
+        render_poster(row.pop(0), known.get(task.id), jobs.store)
         row[0].text(task.id)
         # the API does not return prompts: shown for tasks this app made
         row[1].text((known[task.id].prompt[:60] if task.id in known else "") or "—")
@@ -67,6 +73,7 @@ def show(page: TaskPage) -> None:
         row[5].text(format_usd(task.cost) if task.cost is not None else "—")
         if task.id in known and not _video_missing(known[task.id]):
             row[6].text("✓ in gallery")
+            rerun(row[6], known[task.id], session, jobs.store)
         elif row[6].button("Recover", key=f"recover|{task.id}", icon=":material/download:"):
             try:
                 run = recover(jobs, task)

@@ -59,6 +59,15 @@ def _history(book: PromptBook, session: Session) -> None:
         )
 
 
+def _apply(book: PromptBook, session: Session, name: str) -> None:
+    preset = load_preset(book, name)
+    if preset is None:
+        st.toast("That preset can no longer be read.", icon=":material/error:")
+        return
+    session.draft = apply_preset(preset, session.draft)
+    _refill(session)
+
+
 def _presets(book: PromptBook, session: Session) -> None:
     names = book.presets()
     name = st.text_input("Save the form as", key=Keys.PRESET_NAME, placeholder="Preset name")
@@ -75,14 +84,13 @@ def _presets(book: PromptBook, session: Session) -> None:
         return
     chosen = st.selectbox("Preset", names, key=Keys.PRESET_CHOICE)
     cols = st.columns(3)
-    if cols[0].button("Apply", key="preset_apply", icon=":material/input:"):
-        preset = load_preset(book, chosen)
-        if preset is None:
-            st.error("That preset can no longer be read.")
-        else:
-            session.draft = apply_preset(preset, session.draft)
-            _refill(session)
-            st.rerun()
+    cols[0].button(
+        "Apply",
+        key="preset_apply",
+        icon=":material/input:",
+        on_click=_apply,
+        args=(book, session, chosen),
+    )
     if cols[1].button("Delete", key="preset_delete", icon=":material/delete:"):
         book.delete_preset(chosen)
         st.rerun()

@@ -102,15 +102,24 @@ def render_links(session: Session) -> None:
         on_click="ignore",
         key=Keys.EXPORT_SETTINGS,
     )
-    upload = cols[1].file_uploader(
-        "Import JSON", type=["json"], key=Keys.SETTINGS_IMPORT, label_visibility="collapsed"
+    cols[1].file_uploader(
+        "Import JSON",
+        type=["json"],
+        key=Keys.SETTINGS_IMPORT,
+        label_visibility="collapsed",
+        on_change=_import,
+        args=(session,),
     )
-    if upload is not None and st.session_state.get(Keys.SETTINGS_IMPORTED) != upload.file_id:
-        st.session_state[Keys.SETTINGS_IMPORTED] = upload.file_id
-        read = read_file(upload.getvalue(), session.draft)
-        _fill(session, read)
-        settings_notice(read, "file")
-        st.rerun()
+
+
+def _import(session: Session) -> None:
+    """A settings file was picked: fill the form from it (a callback: before the widgets)."""
+    upload = st.session_state.get(Keys.SETTINGS_IMPORT)
+    if upload is None:
+        return
+    read = read_file(upload.getvalue(), session.draft)
+    _fill(session, read)
+    settings_notice(read, "file")
 
 
 def _local_images(draft: Draft, image_bytes: dict[str, bytes], body: dict) -> list[LocalImage]:
