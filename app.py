@@ -8,9 +8,11 @@ import streamlit as st
 
 from components.browser import remember_browser
 from components.connection import render_check_line
+from components.phone import render_phone_css
 from components.sidebar import render_sidebar, render_spend
 from components.store_outage import check_store, store_guard
 from playground.state import (
+    Keys,
     active_key,
     budget_standing,
     connection_status,
@@ -39,6 +41,7 @@ spend_slot = render_sidebar(
 with st.sidebar:  # the key is checked when it comes into use (GET /balance)
     render_check_line(connection_status(backend))
     remember_browser()  # Demo workspace and the saved draft belong to this browser
+    render_phone_css(Keys.SUBMIT)  # on a phone: Generate (and its price) always at hand
 
 page = st.navigation(
     [

@@ -57,8 +57,8 @@ def _submit(request: KlingV3Request | KlingV26Request) -> None:
     session.refusal = outcome.refusal  # shown below Submit, also after the dialog's rerun
     if outcome.run is not None:
         session.runs[outcome.run.run_id] = outcome.run
-    if outcome.toast is not None:
-        st.toast(md_escape(outcome.toast[0]), icon=outcome.toast[1])
+    # said next to Generate: a toast would follow the user to the next page
+    session.submitted = outcome.toast
 
 
 session.form_refilled = False  # this full run draws the refilled form
@@ -139,6 +139,9 @@ with side, st.container(key=experiment.SIDE_PANEL, border=True):
     if session.refusal:
         st.error(md_escape(session.refusal), icon=":material/savings:")
         session.refusal = None
+    if session.submitted:
+        st.info(md_escape(session.submitted[0]), icon=session.submitted[1])
+        session.submitted = None
     experiment.render_side_tools(
         session, request, backend.client.base_url, demo=backend.fake is not None
     )

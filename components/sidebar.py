@@ -28,18 +28,21 @@ MODE_BADGES: dict[Mode, tuple[str, str, str]] = {
 }
 
 
+KEY_SHAPE = (
+    "That doesn't look like a ModelHunter key: river_test_ or river_live_ followed by "
+    "32 letters and digits."
+)
+
+
 def _set_key(session: Session) -> None:
     typed = str(st.session_state.get(Keys.SIDEBAR_KEY) or "").strip()
-    st.session_state[Keys.SIDEBAR_KEY] = ""  # never keep the key in a widget
-    if not typed:
-        return
-    if not KEY_PATTERN.match(typed):
-        session.notice = (
-            "That doesn't look like a ModelHunter key: river_test_ or river_live_ followed by "
-            "32 letters and digits."
-        )
-        return
-    session.sidebar_key = typed
+    # The warning belongs to what is in the field: it goes as soon as the field is
+    # corrected or cleared. A malformed entry stays (masked) so the user can fix it; a
+    # key that is used is never kept in a widget.
+    session.key_problem = KEY_SHAPE if typed and not KEY_PATTERN.match(typed) else None
+    if typed and session.key_problem is None:
+        st.session_state[Keys.SIDEBAR_KEY] = ""
+        session.sidebar_key = typed
 
 
 def _set_budget(on_budget: Callable[[Decimal], None]) -> None:
@@ -84,6 +87,8 @@ def render_sidebar(
                 help="Kept in this browser session's memory only; never written to disk.",
                 placeholder="river_test_… or river_live_…",
             )
+            if session.key_problem:
+                st.warning(session.key_problem, icon=":material/key_off:")
         if mode == "live" and daily_budget is not None and on_budget is not None:
             # Another tab or process may have changed it: the ledger's amount wins.
             st.session_state[Keys.SIDEBAR_BUDGET] = float(daily_budget)

@@ -108,4 +108,11 @@ class Run(BaseModel):
 
     @property
     def prompt(self) -> str:
-        return self.request.input.prompt if self.request is not None else ""
+        """What the run asked for: its prompt, or (manual multi-shot with no main prompt)
+        its shots' prompts in order ("2 shots: a lantern flickers · waves hit the rocks")."""
+        if self.request is None:
+            return ""
+        shots = [s.prompt for s in getattr(self.request.input, "multi_prompt", [])]
+        if self.request.input.prompt or not shots:
+            return self.request.input.prompt
+        return f"{len(shots)} shot{'s' * (len(shots) > 1)}: " + " · ".join(shots)

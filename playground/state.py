@@ -168,7 +168,8 @@ class Session:
     last_submit: tuple[str, float] | None = None  # (request fingerprint, monotonic time)
     draft_restored: bool = False  # the draft this browser left was looked for
     draft_saved: str | None = None  # the draft as last saved (unchanged: not saved again)
-    submitted: str | None = None  # "Submitted" note shown once next to Generate
+    submitted: tuple[str, str] | None = None  # (text, icon) said once next to Generate
+    key_problem: str | None = None  # what is wrong with the text in the sidebar's key field
 
     def is_double_click(self, fingerprint: str, now: float) -> bool:
         """True when the same request was submitted moments ago (a double click)."""

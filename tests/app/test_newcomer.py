@@ -131,3 +131,37 @@ def test_a_sample_picture_and_an_example_prompt_make_a_ready_run(demo) -> None:
     chips.set_value("camera orbits slowly around the subject").run()
     assert _prompt(at) == "camera orbits slowly around the subject"
     assert next(p for p in at.pills if p.label == "Try an example").value is None
+
+
+def test_submitted_is_said_next_to_generate_and_not_carried_to_the_gallery(quick_demo, png):
+    at = quick_demo.app()
+    _upload(at, png)
+    at.button(key="submit").click().run()
+    assert not at.exception, at.exception
+
+    assert any("Submitted" in i.value for i in at.info)
+    assert not at.toast, "a toast would follow the user to the next page"
+    at.switch_page("app_pages/gallery.py").run()
+    assert not at.toast and not any("Submitted" in i.value for i in at.info)
+
+
+def test_a_multi_shot_run_is_titled_by_its_shots_and_its_settings_read_as_words(quick_demo, png):
+    at = quick_demo.app()
+    _upload(at, png)
+    _choose(at, "Multi-shot", "true")
+    for n, text in enumerate(["a lantern flickers", "waves hit the rocks"]):
+        next(b for b in at.button if b.label == "Add shot").click().run()
+        next(t for t in at.text_input if t.label.startswith(f"Shot {n + 1}")).input(text).run()
+    at.button(key="submit").click().run()
+    assert not at.exception, at.exception
+    quick_demo.clock.advance(60)
+    at.switch_page("app_pages/gallery.py").run()
+    assert not at.exception, at.exception
+
+    shown = " ".join(_shown(m.value) for m in at.markdown)
+    assert "2 shots: a lantern flickers · waves hit the rocks" in shown
+    assert "(no prompt)" not in shown
+    assert "**Shot 1:** a lantern flickers" in shown and "**Start image:** harbour.png" in shown
+    assert "client_ref" not in shown and not at.json, "the JSON waits behind its toggle"
+    video = at.get("video")[0].proto
+    assert video.autoplay and video.muted and video.loop
