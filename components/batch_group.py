@@ -27,12 +27,9 @@ def _group(
     charged: bool,
 ) -> None:
     totals = batch_totals(batch, runs.values())
-    spent = format_usd(totals.spent) if charged else "nothing charged (Demo/Sandbox)"
+    spent = f"spent {format_usd(totals.spent)}" if charged else "nothing charged"
     with st.container(border=True, key=f"batch_{batch.batch_id}"):
-        st.markdown(
-            f"**{md_escape(batch.label)}** · quoted {format_usd(totals.quoted)} · "
-            f"spent {md_escape(spent)}"
-        )
+        st.markdown(f"**{md_escape(batch.label)}** · quoted {format_usd(totals.quoted)} · {spent}")
         st.progress(
             totals.progress,
             text=f"{totals.finished} of {totals.runs} finished · {totals.succeeded} videos"

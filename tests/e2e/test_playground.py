@@ -17,7 +17,7 @@ def _upload_and_prompt(page: Page, photo: Path, prompt: str) -> None:
     expect(page.get_by_test_id("stImage").first).to_be_visible(timeout=20_000)
     prompt_box = page.get_by_test_id("stTextArea").locator("textarea").first
     prompt_box.fill(prompt)
-    prompt_box.press("Control+Enter")
+    prompt_box.blur()  # commits the value (Ctrl+Enter would also press Generate)
 
 
 def _generate(page: Page, price: str) -> None:
