@@ -98,6 +98,8 @@ def render_costs(lines: list[CostLine], *, live: bool, daily_limit: Decimal | No
     rows = by_group(lines, lambda ln: getattr(ln, field))
     line_at = daily_limit if live and field == "day" else None
     st.altair_chart(_chart(rows, grouping, live, line_at), width="stretch")
+    if line_at is not None:
+        st.caption(f"The dashed line is the daily budget: {format_usd(line_at)} (today's amount).")
     st.dataframe(_table(rows, overall, live), hide_index=True, width="stretch")
     st.download_button(
         "Download CSV",
