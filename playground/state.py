@@ -178,8 +178,9 @@ class Session:
         return last is not None and last[0] == fingerprint and now - last[1] < DOUBLE_CLICK_S
 
     def gallery(self) -> list[Run]:
-        """Runs newest first."""
-        return sorted(self.runs.values(), key=lambda r: r.created_at, reverse=True)
+        """Runs newest first (deleted ones, kept only for Undo, left out)."""
+        kept = [r for r in self.runs.values() if r.deleted_at is None]
+        return sorted(kept, key=lambda r: r.created_at, reverse=True)
 
     def selected_run(self, runs: list[Run]) -> Run | None:
         """The Gallery's chosen run, else the newest with a video, else the newest."""
