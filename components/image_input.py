@@ -70,6 +70,7 @@ def _samples(session: Session, field: str, key: str) -> None:
         on_change=_on_sample,
         args=(session, field, f"{key}|sample"),
         help="Uses this picture, with a prompt and shape that suit it (your prompt is kept).",
+        wrap=True,
     )
 
 

@@ -29,6 +29,7 @@ def render_phone_css(generate_key: str) -> None:
     position: fixed; left: 1rem; right: 1rem; bottom: max(1rem, env(safe-area-inset-bottom));
     z-index: 1000; width: auto !important;
     box-shadow: 0 0.25rem 1.5rem rgba(0, 0, 0, 0.6); border-radius: 0.5rem;
+    background: rgba(24, 23, 22, 0.94); backdrop-filter: blur(6px);  /* also when disabled */
   }}
   .st-key-{generate_key} button {{ min-height: 3rem; }}
   [data-testid="stMainBlockContainer"] {{ padding-bottom: 6rem; }}
@@ -53,7 +54,12 @@ def render_table_labels(columns: Sequence[str]) -> None:
         f"""<style>{_PHONE} {{
   {row}:not(:has([data-testid="stText"])) {{ display: none; }}
   {row} {{ border-top: 1px solid rgba(128, 128, 128, 0.35); padding-top: 0.6rem; gap: 0.2rem; }}
-  {row} > [data-testid="stColumn"] {{ flex-direction: row; align-items: baseline; gap: 0.75rem; }}
+  {row} > [data-testid="stColumn"] {{
+    display: flex; flex-direction: row; align-items: baseline; gap: 0.75rem;
+  }}
+  {row} > [data-testid="stColumn"] > [data-testid="stVerticalBlock"] {{
+    flex: 1 1 0; min-width: 0;
+  }}
   {row} > [data-testid="stColumn"]::before {{
     flex: 0 0 4.5rem; font-size: 0.8rem; opacity: 0.65;
   }}

@@ -138,6 +138,7 @@ def _example_chips(spec: FieldSpec, draft: Draft, wkey: str) -> None:
         on_change=_use_example,
         args=(draft, spec, wkey, chips),
         help="Puts this example into the field above; edit it as you like.",
+        wrap=True,
     )
 
 
@@ -228,7 +229,8 @@ def render_schema_form(
     Fields the current values make impossible are not offered; a caption says why.
     """
     values = draft.effective()
-    for spec in form_fields(draft.model):
+    # what the video is made of (voices, elements) before what a developer wires (webhook…)
+    for spec in sorted(form_fields(draft.model), key=lambda f: not f.path.startswith("input.")):
         if spec.group != group:
             continue
         reason = unavailable_reason(spec, values)
