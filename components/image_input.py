@@ -9,7 +9,7 @@ from modelhunter import images
 from playground import preview
 from playground.form_schema import FieldSpec
 from playground.image_pick import pick_upload, pick_url
-from playground.samples import SAMPLES, sample_named
+from playground.samples import SAMPLES, sample_named, thumbnail
 from playground.state import Session
 
 __all__ = ["render_image_input"]
@@ -48,7 +48,8 @@ def _on_sample(session: Session, field: str, wkey: str) -> None:
         return
     session.take_image(field, pick_upload(sample.data(), sample.file))
     values = session.draft.values
-    if not str(values.get("input.prompt") or "").strip():
+    typed = str(values.get("input.prompt") or "").strip()
+    if not typed or typed in {s.prompt for s in SAMPLES}:  # the user's own prompt is kept
         values["input.prompt"] = sample.prompt
     values["input.aspect_ratio"] = sample.aspect_ratio
     session.form_generation += 1  # the form's widgets show the new values
@@ -56,13 +57,11 @@ def _on_sample(session: Session, field: str, wkey: str) -> None:
 
 @st.cache_data(show_spinner=False)
 def _thumbnail(file: str) -> bytes:
-    sample = next(s for s in SAMPLES if s.file == file)
-    return preview.make_preview(sample.data(), max_side=160)
+    return thumbnail(next(s for s in SAMPLES if s.file == file))
 
 
 def _samples(session: Session, field: str, key: str) -> None:
     """No picture at hand? A few made by the project, each with a prompt that suits it."""
-    st.image([_thumbnail(s.file) for s in SAMPLES], caption=[s.title for s in SAMPLES], width=84)
     st.pills(
         "No picture at hand? Try a sample",
         [s.title for s in SAMPLES],
@@ -72,6 +71,7 @@ def _samples(session: Session, field: str, key: str) -> None:
         help="Uses this picture, with a prompt and shape that suit it (your prompt is kept).",
         wrap=True,
     )
+    st.image([_thumbnail(s.file) for s in SAMPLES], caption=[s.title for s in SAMPLES], width=84)
 
 
 def _describe(report: images.ImageReport, name: str) -> str:

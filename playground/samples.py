@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from PIL import Image, ImageOps
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["SAMPLES", "SAMPLE_DIR", "Sample", "sample_named"]
+__all__ = ["SAMPLES", "SAMPLE_DIR", "Sample", "sample_named", "thumbnail"]
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "assets" / "samples"
 
@@ -21,6 +23,7 @@ class Sample(BaseModel):
     file: str
     aspect_ratio: str
     prompt: str
+    focus_x: float = 0.5  # where the square thumbnail is cut from, 0 = left edge
 
     @property
     def path(self) -> Path:
@@ -36,6 +39,7 @@ SAMPLES: tuple[Sample, ...] = (
         file="lighthouse.jpg",
         aspect_ratio="16:9",
         prompt="slow push in on the lighthouse, the beam sweeping, waves rolling, golden hour",
+        focus_x=0.2,
     ),
     Sample(
         title="Mountain lake",
@@ -61,3 +65,12 @@ SAMPLES: tuple[Sample, ...] = (
 def sample_named(title: str) -> Sample | None:
     """The sample with this title (None for anything else)."""
     return next((s for s in SAMPLES if s.title == title), None)
+
+
+def thumbnail(sample: Sample, side: int = 160) -> bytes:
+    """A square JPEG of the sample's middle, so the samples line up as a row of tiles."""
+    with Image.open(sample.path) as image:
+        square = ImageOps.fit(image.convert("RGB"), (side, side), centering=(sample.focus_x, 0.5))
+    out = io.BytesIO()
+    square.save(out, format="JPEG", quality=85)
+    return out.getvalue()
