@@ -11,9 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from modelhunter.wire import submit_body
 from playground.code_snippets import token_for
-from playground.store import Store
 from playground.state import Keys
-from tests.app.test_money import LIVE, _app, api  # noqa: F401 - the Live fixture
+from playground.store import Store
+from tests.app.test_money import LIVE, _app
+from tests.app.test_money import api as api  # the Live fixture (pytest finds it by name)
 
 PROMPT = "form|{model}|input.prompt|{gen}"
 
@@ -73,7 +74,7 @@ def test_refused_combinations_are_listed_with_the_reason_and_left_out_of_the_tot
 def test_a_live_batch_over_the_budget_is_blocked_and_nothing_is_sent(
     api,
     monkeypatch,
-    png,  # noqa: F811
+    png,
 ) -> None:
     at = _app(monkeypatch, LIVE, MODELHUNTER_BUDGET_USD="1.00")
     _upload(at, png)

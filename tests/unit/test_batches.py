@@ -85,7 +85,9 @@ def test_combinations_the_api_would_refuse_are_listed_with_a_reason_and_not_pric
         _draft(duration=7), Variations(models=["kling-v3", "kling-v2-6"], sounds=["off", "on"])
     )
     refused = {tuple(c.settings.values()): c.refusal for c in plan.refused}
-    assert refused == {("kling-v2-6", "sound", "5 s (form: 7 s)"): "Sound On needs Mode: Pro on kling-v2-6."}
+    assert refused == {
+        ("kling-v2-6", "sound", "5 s (form: 7 s)"): "Sound On needs Mode: Pro on kling-v2-6."
+    }
     # the form's 7 s becomes v2.6's nearest duration, as switching model in the form does
     v26 = next(c for c in plan.accepted if c.draft.model == "kling-v2-6")
     assert v26.settings["Duration"] == "5 s (form: 7 s)" and v26.request.input.duration == 5
