@@ -39,7 +39,7 @@ def batch(browser: Browser, demo_server: Server, photo_file: Path) -> Iterator[P
     page = _new_page(browser, demo_server)
     start = page.locator(".st-key-img-image-0-upload")
     start.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo_file))
-    expect(page.get_by_test_id("stImage").first).to_be_visible(timeout=20_000)
+    expect(page.locator(".st-key-img-image-0-remove")).to_be_visible(timeout=20_000)
     page.get_by_text("Variations: try several settings at once").click()
     prompts = page.get_by_label("Prompts, one per line", exact=True)
     prompts.fill("\n".join(PROMPTS))

@@ -33,7 +33,7 @@ def test_live_run_shows_spend_and_never_leaks_the_key(
 
     start_image = page.locator(".st-key-img-image-0-upload")
     start_image.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo_file))
-    expect(page.get_by_test_id("stImage").first).to_be_visible(timeout=20_000)
+    expect(page.locator(".st-key-img-image-0-remove")).to_be_visible(timeout=20_000)
     page.get_by_test_id("stButton").get_by_role("button", name=re.compile("Generate")).click()
     card = page.locator("[class*='st-key-card_']").first
     expect(card.locator("video")).to_be_attached(timeout=60_000)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 def _upload_and_prompt(page: Page, photo: Path, prompt: str) -> None:
     start_image = page.locator(".st-key-img-image-0-upload")  # not the end frame's uploader
     start_image.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
-    expect(page.get_by_test_id("stImage").first).to_be_visible(timeout=20_000)
+    expect(page.locator(".st-key-img-image-0-remove")).to_be_visible(timeout=20_000)
     prompt_box = page.get_by_test_id("stTextArea").locator("textarea").first
     prompt_box.fill(prompt)
     prompt_box.blur()  # commits the value (Ctrl+Enter would also press Generate)
