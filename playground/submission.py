@@ -14,8 +14,9 @@ from modelhunter.requests import KlingV3Request, KlingV26Request
 from modelhunter.validation import Problem, check_request
 from playground.budget import Budget, BudgetExceededError, Standing
 from playground.draft import Draft
-from playground.form_schema import form_fields, form_problems, name_rows
+from playground.form_schema import form_fields, form_problems
 from playground.jobs import Jobs
+from playground.row_problems import name_rows
 from playground.runs import Run
 
 __all__ = ["FormCheck", "SubmitOutcome", "check_form", "fingerprint", "submit_draft"]
