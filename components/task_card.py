@@ -102,6 +102,10 @@ def render_status(run: Run, actions: RunActions) -> None:
 
 def _time_text(eta: Eta) -> str:
     elapsed = f"{eta.elapsed_s:.0f} s"
+    if eta.render_queue:  # Demo: the offline renderer is busy with other clips first
+        ahead = eta.render_queue - 1
+        waiting = f"{ahead} ahead" if ahead else "next"
+        return f"{elapsed} · waiting for the demo renderer ({waiting})"
     if eta.remaining_s is None:
         return elapsed
     if eta.remaining_s < 1:

@@ -18,7 +18,7 @@ from fake_modelhunter.rules import Problem, Refused, read_request
 from fake_modelhunter.state import Incoming, State, json_body
 from fake_modelhunter.tasks import TaskRecord, scripted_failure
 from fake_modelhunter.video_request import VideoRequest
-from fake_modelhunter.videos import placeholder_image, synth_request
+from fake_modelhunter.videos import MAX_QUEUED_RENDERS, placeholder_image, synth_request
 
 __all__ = [
     "balance",
@@ -93,6 +93,13 @@ def _image(state: State, key: str, url: str, request: Incoming, field: str) -> b
 def submit(state: State, request: Incoming, key: str) -> Reply:
     """`POST /kling/image-to-video` → 202 with the submit acknowledgement."""
     parsed, price = _parse(json_body(request.body))
+    if state.videos.synthesize and state.videos.queued() >= MAX_QUEUED_RENDERS:
+        raise ServiceError(
+            429,
+            "RATE_LIMIT_EXCEEDED",
+            "The demo renderer is busy: too many videos are waiting. Try again shortly.",
+            headers={"Retry-After": "10"},
+        )
     with state.lock:
         start = _image(state, key, parsed.image, request, "input.image")
         end = None

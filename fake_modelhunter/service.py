@@ -42,7 +42,10 @@ from fake_modelhunter.tasks import Timing
 from fake_modelhunter.urls import Origins, mount_path
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from fake_modelhunter.asgi import ASGIApp
+    from fake_modelhunter.synth import SynthRequest
 
 __all__ = [
     "FakeModelHunter",
@@ -84,6 +87,7 @@ class FakeModelHunter:
             `fake.deviations` to change them at any time.
         base_url, storage_url, cdn_url: hosts served in-process (`handle`).
         synthesize_videos: render real clips from the images; False serves one tiny MP4.
+        render: replaces the clip renderer (tests hold renders back with it).
         default_balance: starting balance of every live key, in USD.
     """
 
@@ -98,6 +102,7 @@ class FakeModelHunter:
         storage_url: str = "https://storage.modelhunter.ai",
         cdn_url: str = "https://cdn.modelhunter.ai",
         synthesize_videos: bool = True,
+        render: Callable[[SynthRequest], bytes] | None = None,
         default_balance: Decimal = DEFAULT_BALANCE,
     ) -> None:
         self.clock: Clock = clock or RealClock()
@@ -111,6 +116,7 @@ class FakeModelHunter:
             self.clock,
             timing,
             synthesize_videos=synthesize_videos,
+            render=render,
             default_balance=Decimal(default_balance),
             default_cdn=self.origins.cdn,
         )
@@ -173,6 +179,17 @@ class FakeModelHunter:
             if key is None:
                 return len(self._state.tasks)
             return len(self._state.owned.get(key, []))
+
+    def wait_for_renders(self, task_ids: list[str], timeout: float = 120.0) -> None:
+        """Block until the clips of these tasks are rendered (tests, benchmarks)."""
+        self._state.videos.wait(task_ids, timeout=timeout)
+
+    def render_position(self, task_id: str) -> int | None:
+        """Where a task's clip waits in the demo render queue (1 = next), None if not waiting.
+
+        Not part of the API: the Demo app reads it from its in-process service.
+        """
+        return self._state.videos.position(task_id)
 
     def close(self) -> None:
         """Stop background video rendering."""

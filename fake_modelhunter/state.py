@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
@@ -24,6 +24,9 @@ from fake_modelhunter.replies import ServiceError
 from fake_modelhunter.tasks import TaskRecord, Timing
 from fake_modelhunter.urls import SIGNED_URL_TTL_S, Origins, SignedUrls
 from fake_modelhunter.videos import VideoStore
+
+if TYPE_CHECKING:
+    from fake_modelhunter.synth import SynthRequest
 
 __all__ = [
     "DEFAULT_BALANCE",
@@ -83,6 +86,7 @@ class State:
         timing: Timing,
         *,
         synthesize_videos: bool,
+        render: Callable[[SynthRequest], bytes] | None = None,
         default_balance: Decimal,
         default_cdn: str,
     ) -> None:
@@ -99,7 +103,7 @@ class State:
         self.task_failures: list[tuple[str, str]] = []
         self.uploads = SignedUrls("X-Amz-Expires", "X-Amz-Signature")
         self.results = SignedUrls("expires", "signature")
-        self.videos = VideoStore(synthesize=synthesize_videos)
+        self.videos = VideoStore(synthesize=synthesize_videos, render=render)
         self._open_charges: dict[str, list[TaskRecord]] = {}
         self._last_created: datetime | None = None
 

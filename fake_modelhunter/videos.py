@@ -37,6 +37,9 @@ __all__ = [
 
 MAX_CACHED_VIDEOS = 64
 SYNTH_WORKERS = 2
+# Renders waiting for a worker, at most; a submit beyond it is answered 429 (the demo
+# renderer is busy), so many visitors cannot pile up unbounded CPU and memory.
+MAX_QUEUED_RENDERS = 12
 PLACEHOLDER_SIDE = 960
 
 
@@ -154,6 +157,17 @@ class VideoStore:
                 return
             self._jobs[task_id] = job
             self._launch(task_id, job)
+
+    def queued(self) -> int:
+        """How many renders wait for a worker now."""
+        with self._lock:
+            return sum(1 for f in self._futures.values() if not (f.running() or f.done()))
+
+    def position(self, task_id: str) -> int | None:
+        """1 for the next render to start, 2 for the one after…; None when not waiting."""
+        with self._lock:
+            waiting = [t for t, f in self._futures.items() if not (f.running() or f.done())]
+        return waiting.index(task_id) + 1 if task_id in waiting else None
 
     def _launch(self, task_id: str, job: SynthRequest) -> Future[bytes]:
         future = self._pool().submit(self._render, job)

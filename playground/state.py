@@ -272,6 +272,7 @@ def get_jobs() -> tuple[Jobs, Backend]:
         cached = ((scope, settings.base_url, str(settings.data_dir)), jobs, backend)
         st.session_state[_JOBS] = cached
         session.runs = {r.run_id: r for r in store.runs()}
+        session.tracker.render_queue = backend.fake.render_position if backend.fake else None
         session.scope = scope
         _restore_draft(session, store, browser)
     return cached[1], cached[2]

@@ -10,6 +10,7 @@ reads 0 ("finishing…"); only news (a new progress figure) may move the finish 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,11 +30,13 @@ class Eta:
     """What the card shows: seconds since submit, percent done, and seconds left.
 
     `remaining_s` is None when nothing is known yet, 0 when the expected end has passed.
+    `render_queue` is the clip's place in the Demo renderer's queue (1 = next), if waiting.
     """
 
     elapsed_s: float
     percent: int
     remaining_s: float | None
+    render_queue: int | None = None
 
 
 @dataclass
@@ -42,6 +45,8 @@ class RunTracker:
 
     due_at: dict[str, datetime] = field(default_factory=dict)
     finish_at: dict[str, tuple[datetime, float | None]] = field(default_factory=dict)
+    # Demo mode: where a task's clip waits in the offline renderer's queue (None elsewhere)
+    render_queue: Callable[[str], int | None] | None = None
 
     def next_poll_at(self, run: Run, now: datetime) -> datetime:
         """When `run` should next be refreshed, given what the last refresh said."""
@@ -86,7 +91,8 @@ class RunTracker:
         if previous is not None and previous < finish and seen_progress == progress:
             finish = previous  # no news: the countdown goes on, it never jumps up
         self.finish_at[run.run_id] = (finish, progress)
-        return Eta(elapsed, percent, max(0.0, (finish - now).total_seconds()))
+        queue = self.render_queue(run.task.id) if self.render_queue else None
+        return Eta(elapsed, percent, max(0.0, (finish - now).total_seconds()), queue)
 
     @staticmethod
     def tick_interval(active: list[Run], *, demo: bool) -> float | None:
