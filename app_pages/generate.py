@@ -15,11 +15,10 @@ from components.model_picker import render_model_picker, render_paid_confirmatio
 from components.price import current_quote, render_price
 from components.prompt_tools import render_prompt_tools
 from components.safe import md_escape
-from components.schema_form import render_problems, render_schema_form
+from components.schema_form import render_form_sections, render_problems
 from components.share_tools import apply_link, next_run_id
 from modelhunter.requests import KlingV3Request, KlingV26Request
 from playground.budget import Budget, needs_confirmation
-from playground.form_schema import DEVELOPER_GROUP
 from playground.state import (
     Keys,
     budget_standing,
@@ -35,8 +34,6 @@ session = get_session()
 jobs, backend = get_jobs()
 apply_link(session)  # a settings link fills the form once
 draft = session.draft
-
-
 actions = run_actions(jobs, session)
 
 
@@ -83,29 +80,15 @@ with form:
             spec, session, aspect_ratio=aspect, key=f"img|{spec.name}|{session.form_generation}"
         )
 
-    render_schema_form(
+    render_form_sections(
         draft,
         check.by_field,
         key=Keys.FORM,
         image_widget=image_widget,
         generation=session.form_generation,
+        developer_problems=check.advanced_problems,
+        developer_key=Keys.DEVELOPERS,
     )
-    hidden = check.advanced_problems
-    # keyed: it stays open when its problem count (its label) changes
-    with st.expander(
-        DEVELOPER_GROUP + (f" · {hidden} problem{'s' * (hidden > 1)}" if hidden else ""),
-        key=Keys.DEVELOPERS,
-        icon=":material/code:",
-    ):
-        st.caption("Voices, elements, webhook and metadata. Not needed to make a video.")
-        render_schema_form(
-            draft,
-            check.by_field,
-            key=Keys.FORM,
-            image_widget=image_widget,
-            group=DEVELOPER_GROUP,
-            generation=session.form_generation,
-        )
 
     render_batch_panel(jobs, session, settings, live=paid, demo=backend.fake is not None)
 

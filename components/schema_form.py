@@ -17,13 +17,14 @@ import streamlit as st
 from components.safe import md_escape
 from playground.draft import Draft
 from playground.form_schema import (
+    DEVELOPER_GROUP,
     FieldSpec,
     allowed_options,
     form_fields,
     unavailable_reason,
 )
 
-__all__ = ["OFF", "render_problems", "render_schema_form"]
+__all__ = ["OFF", "render_form_sections", "render_problems", "render_schema_form"]
 
 OFF = "__off__"  # widget stand-in for an optional choice's None ("Off")
 ImageWidget = Callable[[FieldSpec], None]
@@ -259,3 +260,33 @@ def render_schema_form(
                     icon=":material/warning:",
                 )
         render_problems(_problems_under(problems, spec.path))
+
+
+def render_form_sections(
+    draft: Draft,
+    problems: Problems,
+    *,
+    key: str,
+    image_widget: ImageWidget,
+    generation: int,
+    developer_problems: int,
+    developer_key: str,
+) -> None:
+    """The main fields, then the developer-only ones in a keyed expander that stays open
+    when its problem count (its label) changes."""
+    render_schema_form(draft, problems, key=key, image_widget=image_widget, generation=generation)
+    count = developer_problems
+    with st.expander(
+        DEVELOPER_GROUP + (f" · {count} problem{'s' * (count > 1)}" if count else ""),
+        key=developer_key,
+        icon=":material/code:",
+    ):
+        st.caption("Voices, elements, webhook and metadata. Not needed to make a video.")
+        render_schema_form(
+            draft,
+            problems,
+            key=key,
+            image_widget=image_widget,
+            group=DEVELOPER_GROUP,
+            generation=generation,
+        )

@@ -106,7 +106,7 @@ def test_presentation_opens_on_another_screen_steps_by_keyboard_and_plays(
     video = page.locator(".st-key-present_stage video")
     _playing(video)
     assert video.evaluate("(v) => v.muted && v.loop !== undefined && v.videoWidth") == 1280
-    page.screenshot(path=str(ROOT / "docs" / "present.png"))
+    page.screenshot(path=str(ROOT / "test-artifacts" / "present.png"))
 
     page.keyboard.press("ArrowRight")
     expect(caption).to_contain_text("2 / 2")
@@ -195,5 +195,5 @@ def test_the_cost_view_in_live_mode_shows_spend_and_the_budget_line(browser, liv
         format_usd(charged), timeout=30_000
     )
     expect(page.get_by_text("The dashed line is the daily budget: $5.00")).to_be_visible()
-    page.screenshot(path=str(ROOT / "docs" / "costs.png"), full_page=True)
+    page.screenshot(path=str(ROOT / "test-artifacts" / "costs.png"), full_page=True)
     context.close()
