@@ -24,17 +24,26 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
-    StringConstraints,
     TypeAdapter,
     ValidationError,
     field_validator,
-    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from .request_items import (
+    Element,
+    Item,
+    MetadataKey,
+    Segment,
+    Strict,
+    Voice,
+    WholeNumber,
+    hints,
+    is_set,
+    rule_error,
+)
 
 __all__ = [
     "ASPECT_RATIOS",
@@ -71,104 +80,10 @@ Mode = Literal["std", "pro"]
 Sound = Literal["off", "on"]
 
 
-def _hints(**hints: Any) -> dict[str, Any]:
-    return hints
-
-
-def _rule_error(
-    kind: str, loc: tuple[str | int, ...], message: str, value: Any
-) -> InitErrorDetails:
-    return InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=value)
-
-
-def _is_set(value: Any) -> bool:
-    return value not in (None, "", [], (), {})
-
-
-def _no_bool(value: Any) -> Any:
-    # pydantic's lax mode reads true/false as 1/0 and "5" as 5; the contract types these as
-    # JSON numbers, and what we send must be what the API reads (strict writing)
-    if isinstance(value, bool | str):
-        raise PydanticCustomError("int_type", "Input should be a valid integer")
-    return value
-
-
-WholeNumber = Annotated[int, BeforeValidator(_no_bool)]
-# metadata keys are checked as sent: stripping them could merge "a " into "a" silently
-MetadataKey = Annotated[str, StringConstraints(strip_whitespace=False)]
-
-
-class _Strict(BaseModel):
-    """Request base: frozen, no unknown fields, errors located by field name."""
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        validate_by_name=True,
-        validate_by_alias=True,
-        loc_by_alias=False,
-        str_strip_whitespace=True,
-    )
-
-
-class _Item(_Strict):
-    @model_serializer(mode="wrap")
-    def _drop_empty(self, handler: Any) -> dict[str, Any]:
-        return {k: v for k, v in handler(self).items() if _is_set(v)}
-
-
-class Segment(_Item):
-    """One shot of a manual multi-shot video."""
-
-    index: WholeNumber = Field(ge=1, title="Shot", description="Position of the shot, from 1.")
-    prompt: str = Field(
-        min_length=1,
-        title="Shot prompt",
-        description="What happens in this shot, e.g. 'close-up of the lantern flickering'.",
-    )
-    duration: Annotated[int | None, BeforeValidator(_no_bool)] = Field(
-        default=None,
-        ge=1,
-        le=15,
-        title="Seconds",
-        description="How many seconds this shot lasts. Fill it in for every shot (they must "
-        "add up to the video's duration) or for none (then the time is shared out for you).",
-    )
-
-
-class Element(_Item):
-    """A pre-created Kling element (subject/character reference)."""
-
-    element_id: WholeNumber = Field(
-        gt=0,
-        title="Element ID",
-        description="The number of a character or object you saved earlier in your "
-        "ModelHunter account as an 'element'; it then looks the same in every video.",
-    )
-
-
-class Voice(_Item):
-    """A voice line spoken in the video (needs sound on)."""
-
-    voice_id: str = Field(
-        min_length=1,
-        max_length=128,
-        title="Voice ID",
-        description="Which voice speaks: the name of a voice in your ModelHunter voice "
-        "library, e.g. voice_001.",
-    )
-    text: str = Field(
-        min_length=1,
-        max_length=500,
-        title="Line",
-        description="The words this voice says in the video (up to 500 characters).",
-    )
-
-
 ImageUrl = Annotated[str, Field(max_length=2048)]
 
 
-class _InputBase(_Item):
+class _InputBase(Item):
     """Fields shared by both model families (field order = form order)."""
 
     image: ImageUrl = Field(
@@ -176,14 +91,14 @@ class _InputBase(_Item):
         description="The picture your video starts from: it is brought to life. A photo "
         "or drawing (PNG, JPEG or WebP, at least 128 px a side, up to 50 MB). Upload a file, "
         "paste a web address, or try a sample.",
-        json_schema_extra=_hints(widget="image"),
+        json_schema_extra=hints(widget="image"),
     )
     image_tail: ImageUrl | None = Field(
         default=None,
         title="End frame",
         description="Optional picture the video ends on: the video moves from the start "
         "image to this one.",
-        json_schema_extra=_hints(widget="image"),
+        json_schema_extra=hints(widget="image"),
     )
     prompt: str = Field(
         default="",
@@ -197,7 +112,7 @@ class _InputBase(_Item):
             "waves rolling in, clouds drifting, golden hour",
             "the person smiles and turns to the camera",
         ],
-        json_schema_extra=_hints(
+        json_schema_extra=hints(
             widget="textarea",
             warn_max_length=PROMPT_SOFT_LIMIT,
             placeholder="e.g. slow push in on the lighthouse, waves rolling, golden hour",
@@ -211,21 +126,21 @@ class _InputBase(_Item):
         title="Aspect ratio",
         description="The shape of the video: 16:9 wide (screens), 9:16 tall (phones, "
         "stories), 1:1 square. Your picture is trimmed to fill it; the preview shows how.",
-        json_schema_extra=_hints(widget="segmented"),
+        json_schema_extra=hints(widget="segmented"),
     )
     mode: Mode = Field(
         default="std",
         title="Mode",
         description="Standard is cheaper and quicker; Pro costs more and gives finer "
         "detail and smoother motion.",
-        json_schema_extra=_hints(widget="segmented", labels=MODE_LABELS),
+        json_schema_extra=hints(widget="segmented", labels=MODE_LABELS),
     )
     sound: Sound = Field(
         default="off",
         title="Sound",
         description="On: the video comes with matching sound (ambience, effects, and "
         "spoken lines if you add voices). Costs more. Off: a silent video.",
-        json_schema_extra=_hints(widget="segmented", labels={"off": "Off", "on": "On"}),
+        json_schema_extra=hints(widget="segmented", labels={"off": "Off", "on": "On"}),
     )
     voice_list: list[Voice] = Field(
         default_factory=list,
@@ -233,14 +148,14 @@ class _InputBase(_Item):
         title="Voices",
         description=f"Up to {MAX_VOICES} lines spoken in the video, each by a voice from "
         "your ModelHunter voice library. Needs Sound: On.",
-        json_schema_extra=_hints(widget="list", requires={"sound": ["on"]}, group="For developers"),
+        json_schema_extra=hints(widget="list", requires={"sound": ["on"]}, group="For developers"),
     )
     negative_prompt: str | None = Field(
         default=None,
         max_length=2_500,
         title="Negative prompt",
         description="Things you do not want to see, e.g. 'blur, text, watermark'. Optional.",
-        json_schema_extra=_hints(widget="textarea", placeholder="e.g. blur, text, watermark"),
+        json_schema_extra=hints(widget="textarea", placeholder="e.g. blur, text, watermark"),
     )
 
     @field_validator("image", "image_tail")
@@ -282,7 +197,7 @@ def _declared_rule_errors(obj: BaseModel) -> list[InitErrorDetails]:
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         value = getattr(obj, name)
         conditions: dict[str, list[Any]] = {}
-        if _is_set(value) and "requires" in extra:
+        if is_set(value) and "requires" in extra:
             conditions = extra["requires"]
         elif isinstance(value, str | int) and value in extra.get("option_requires", {}):
             conditions = extra["option_requires"][value]
@@ -298,7 +213,7 @@ def _declared_rule_errors(obj: BaseModel) -> list[InitErrorDetails]:
                 f"{model_id}. Switch {_title(cls, other)} to {wanted}, or change "
                 f"{_title(cls, name)}."
             )
-            errors.append(_rule_error("requires", (name,), message, value))
+            errors.append(rule_error("requires", (name,), message, value))
     return errors
 
 
@@ -313,14 +228,14 @@ class KlingV3Input(_InputBase):
         le=15,
         title="Duration (s)",
         description="How long the video is: 3 to 15 seconds. The price is per second.",
-        json_schema_extra=_hints(widget="slider"),
+        json_schema_extra=hints(widget="slider"),
     )
     multi_shot: Literal["true", "intelligence"] | None = Field(
         default=None,
         title="Multi-shot",
         description="Off: one continuous shot. Automatic: the model cuts the video into "
         "shots itself. Manual shots: you write what happens in each shot.",
-        json_schema_extra=_hints(
+        json_schema_extra=hints(
             widget="segmented",
             labels={None: "Off", "true": "Manual shots", "intelligence": "Automatic"},
         ),
@@ -331,7 +246,7 @@ class KlingV3Input(_InputBase):
         title="Shots",
         description=f"Up to {MAX_SEGMENTS} shots, played one after another, each with "
         "its own description.",
-        json_schema_extra=_hints(
+        json_schema_extra=hints(
             widget="list", requires={"multi_shot": ["true"]}, auto_index="index"
         ),
     )
@@ -341,7 +256,7 @@ class KlingV3Input(_InputBase):
         title="Elements",
         description=f"Up to {MAX_ELEMENTS} characters or objects saved earlier in your "
         "ModelHunter account, so they look the same in every video.",
-        json_schema_extra=_hints(widget="list", group="For developers"),
+        json_schema_extra=hints(widget="list", group="For developers"),
     )
 
     def _extra_rule_errors(self) -> list[InitErrorDetails]:
@@ -349,7 +264,7 @@ class KlingV3Input(_InputBase):
         shots = self.multi_prompt
         if self.multi_shot == "true" and not shots:
             errors.append(
-                _rule_error(
+                rule_error(
                     "shots_missing",
                     ("multi_prompt",),
                     "Manual multi-shot needs at least one shot: add a shot, or set Multi-shot "
@@ -360,7 +275,7 @@ class KlingV3Input(_InputBase):
         for position, shot in enumerate(shots, start=1):
             if shot.index != position:
                 errors.append(
-                    _rule_error(
+                    rule_error(
                         "shot_index",
                         ("multi_prompt", position - 1, "index"),
                         f"Shots must be numbered 1, 2, 3… in order; shot {position} has "
@@ -371,7 +286,7 @@ class KlingV3Input(_InputBase):
         timed = [s.duration for s in shots if s.duration is not None]
         if timed and len(timed) != len(shots):
             errors.append(
-                _rule_error(
+                rule_error(
                     "shot_durations_partial",
                     ("multi_prompt",),
                     "Give every shot a length, or none (then the API splits the time).",
@@ -380,7 +295,7 @@ class KlingV3Input(_InputBase):
             )
         elif timed and sum(timed) != self.duration:
             errors.append(
-                _rule_error(
+                rule_error(
                     "shot_durations_sum",
                     ("multi_prompt",),
                     f"Shot lengths add up to {sum(timed)} s but the video is {self.duration} s: "
@@ -390,7 +305,7 @@ class KlingV3Input(_InputBase):
             )
         if self.image_tail and self.multi_shot == "true":
             errors.append(
-                _rule_error(
+                rule_error(
                     "tail_with_shots",
                     ("image_tail",),
                     "An end frame can't be combined with manual shots: remove the end frame or "
@@ -411,20 +326,20 @@ class KlingV26Input(_InputBase):
         title="End frame",
         description="Optional picture the video ends on: the video moves from the start "
         "image to this one (Pro mode only on kling-v2-6).",
-        json_schema_extra=_hints(widget="image", requires={"mode": ["pro"]}),
+        json_schema_extra=hints(widget="image", requires={"mode": ["pro"]}),
     )
     duration: Literal[5, 10] = Field(
         default=5,
         title="Duration (s)",
         description="How long the video is: 5 or 10 seconds. One price per video.",
-        json_schema_extra=_hints(widget="segmented"),
+        json_schema_extra=hints(widget="segmented"),
     )
     sound: Sound = Field(
         default="off",
         title="Sound",
         description="On: the video comes with matching sound. Costs more; needs Pro "
         "mode on kling-v2-6. Off: a silent video.",
-        json_schema_extra=_hints(
+        json_schema_extra=hints(
             widget="segmented",
             labels={"off": "Off", "on": "On"},
             option_requires={"on": {"mode": ["pro"]}},
@@ -454,7 +369,7 @@ def _check_metadata(value: dict[str, str] | None) -> dict[str, str] | None:
     return value
 
 
-class _RequestBase(_Strict):
+class _RequestBase(Strict):
     webhook_url: str | None = Field(
         default=None,
         alias="webhookUrl",
@@ -463,7 +378,7 @@ class _RequestBase(_Strict):
         description="For developers: an https address of your own server, which "
         "ModelHunter calls when the video is ready. Leave empty: this page shows the result "
         "anyway.",
-        json_schema_extra=_hints(
+        json_schema_extra=hints(
             group="For developers", placeholder="https://example.com/hooks/kling"
         ),
     )
@@ -473,7 +388,7 @@ class _RequestBase(_Strict):
         description="For developers: labels stored with the video at ModelHunter and "
         "returned with it, one 'name: value' per line (e.g. project: demo). They do not "
         "change the video.",
-        json_schema_extra=_hints(widget="keyvalue", group="For developers"),
+        json_schema_extra=hints(widget="keyvalue", group="For developers"),
     )
 
     @field_validator("webhook_url")
@@ -498,7 +413,7 @@ class _RequestBase(_Strict):
     def wire(self) -> dict[str, Any]:
         """The JSON body sent to `POST /kling/image-to-video` (contract casing)."""
         body = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        return {key: value for key, value in body.items() if _is_set(value)}
+        return {key: value for key, value in body.items() if is_set(value)}
 
 
 class KlingV3Request(_RequestBase):

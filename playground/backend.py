@@ -50,9 +50,7 @@ def connect(settings: Settings, key: str | None, *, demo_key: str = DEMO_KEY) ->
     (as `demo_key`: each browser has its own, so its History lists only its own tasks)."""
     mode = mode_for(key)
     if key:
-        client = Client(
-            key, base_url=settings.base_url, submit_timeout=settings.submit_timeout_s
-        )
+        client = Client(key, base_url=settings.base_url, submit_timeout=settings.submit_timeout_s)
         return Backend(mode, client)
     fake = demo_service()
     client = Client(demo_key, base_url=fake.base_url, transport=httpx.MockTransport(fake.handle))
