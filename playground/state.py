@@ -67,6 +67,8 @@ _JOBS = "kp_jobs"
 _RECOVERY_SEEN = "kp_recovery_seen"
 _CONNECTION = "kp_connection"
 MAX_SESSION_IMAGES = 8
+# Bytes of picked images a session keeps, at most (the images in the form always stay).
+MAX_SESSION_IMAGE_BYTES = 120_000_000
 
 
 class Keys:
@@ -211,10 +213,14 @@ class Session:
         self.image_notes.pop(field, None)
 
     def remember_image(self, sha256: str, data: bytes) -> None:
-        """Keep picked image bytes (bounded: the oldest beyond the limit are dropped)."""
+        """Keep picked image bytes (bounded in count and bytes: the oldest not in the form
+        are dropped first)."""
         self.image_bytes[sha256] = data
-        in_use = {c.sha256 for c in self.draft.images.values()}
-        while len(self.image_bytes) > MAX_SESSION_IMAGES:
+        in_use = {c.sha256 for c in self.draft.images.values()} | {sha256}
+        while (
+            len(self.image_bytes) > MAX_SESSION_IMAGES
+            or sum(map(len, self.image_bytes.values())) > MAX_SESSION_IMAGE_BYTES
+        ):
             oldest = next((k for k in self.image_bytes if k not in in_use), None)
             if oldest is None:
                 break
