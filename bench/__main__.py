@@ -28,8 +28,19 @@ from bench.common import Result, format_table
 
 __all__ = ["MODULES", "Outcome", "main", "run_modules", "short_name"]
 
-# In the order of the benchmarks in issue 7.
-MODULES = ("polling", "page", "images", "client", "synth", "coldstart")
+# In the order of the benchmarks in issues 7 and 17.
+MODULES = (
+    "polling",
+    "page",
+    "images",
+    "client",
+    "synth",
+    "coldstart",
+    "sessions",
+    "batch",
+    "export",
+    "scale",
+)
 LATEST = Path(__file__).resolve().parent / "latest.md"
 
 

@@ -134,7 +134,7 @@ def run(starts: int = STARTS) -> list[Result]:
             baseline=statistics.median(s.rendered_s for s in base),
             ours_label="app.py (Demo mode)",
             ours=statistics.median(s.rendered_s for s in ours),
-            goal=1.5,
+            goal=1.3,
             note=f"median of {starts} starts each, taking turns; headless Chromium; "
             f"server listening after {listening:.2f} s (ours, median)",
         )

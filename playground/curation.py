@@ -179,16 +179,13 @@ class Curator:
     def purge(self) -> list[str]:
         """Remove for good every run deleted longer than `UNDO_WINDOW` ago; their ids."""
         now = self.now()
-        stored = self.store.runs()
-        expired = [
-            r for r in stored if r.deleted_at is not None and now - r.deleted_at >= UNDO_WINDOW
-        ]
+        deleted = self.store.deleted_runs()  # read on every Gallery rerun: not every run
+        expired = [r for r in deleted if r.deleted_at and now - r.deleted_at >= UNDO_WINDOW]
         for run in expired:
             self.store.remove(run)
             self.runs.pop(run.run_id, None)
-        gone = {r.run_id for r in expired}
         if expired:
-            self._drop_unused_images(expired, [r for r in stored if r.run_id not in gone])
+            self._drop_unused_images(expired, self.store.runs())
         return [r.run_id for r in expired]
 
     def _drop_unused_images(self, removed: list[Run], kept: list[Run]) -> None:

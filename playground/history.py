@@ -97,7 +97,7 @@ def recover(jobs: Jobs, task: Task) -> Run:
     downloaded into the store right away; earlier errors (a "not sent", a video given up
     on) no longer apply and are cleared.
     """
-    known = next((r for r in jobs.store.runs() if r.task_id == task.id), None)
+    known = jobs.store.run_for_task(task.id)
     if known is None and task.client_ref:
         known = jobs.store.get(task.client_ref)
     fresh = jobs.client.get_task(task.id)

@@ -151,17 +151,24 @@ def _upsert(db: sqlite3.Connection, run: Run) -> None:
 def _standing(
     db: sqlite3.Connection, budget: Budget, windows: Windows, excluding: str | None = None
 ) -> Standing:
-    day_start = _stamp(windows.day_start)
+    # Summed per distinct amount in SQLite (a month may hold tens of thousands of entries,
+    # but few distinct prices), then exactly in Decimal: no float ever touches money.
     rows = db.execute(
-        "SELECT at, amount FROM ledger WHERE at >= ? AND run_id IS NOT ?",
-        (_stamp(windows.month_start), excluding),
+        "SELECT amount, at >= ?, count(*) FROM ledger WHERE at >= ? AND run_id IS NOT ? "
+        "GROUP BY amount, at >= ?",
+        (
+            _stamp(windows.day_start),
+            _stamp(windows.month_start),
+            excluding,
+            _stamp(windows.day_start),
+        ),
     ).fetchall()
     override = db.execute(
         "SELECT amount FROM daily_budgets WHERE day=?", (windows.day.isoformat(),)
     ).fetchone()
     return Standing(
-        today=sum((Decimal(amount) for at, amount in rows if at >= day_start), Decimal(0)),
-        month=sum((Decimal(amount) for _, amount in rows), Decimal(0)),
+        today=sum((Decimal(amount) * n for amount, today, n in rows if today), Decimal(0)),
+        month=sum((Decimal(amount) * n for amount, _, n in rows), Decimal(0)),
         daily_limit=Decimal(override[0]) if override else budget.daily,
         monthly_limit=budget.monthly,
     )

@@ -34,7 +34,8 @@ from playground.runs import Run
 from playground.settings import Settings, scope_for
 from playground.store import Store, StoreUnavailable
 from playground.store_health import Recovery
-from playground.tracker import Eta, RunTracker
+from playground.shared_poller import shared_poller
+from playground.tracker import LIVE_TICK_S, Eta, RunTracker
 
 __all__ = [
     "Session",
@@ -371,11 +372,19 @@ def set_daily_budget(jobs: Jobs, settings: Settings, amount: Decimal) -> None:
 def poll(jobs: Jobs, session: Session, *, everything: bool = False) -> bool:
     """One poll tick for the session's active runs; True when one of them finished.
 
-    Timer ticks ask only about runs that are due on their schedule; `everything` (a full
-    rerun: the user did something) brings every active run up to date.
+    Timer ticks go through the process's shared poller: the sessions of one store send one
+    list request per cycle for the runs due among all of theirs (`playground.shared_poller`);
+    `everything` (a full rerun: the user did something) brings this session's active runs up
+    to date at once.
     """
+    active, now = session.active(), jobs.now()
     try:
-        refreshed = session.tracker.tick(jobs, session.active(), jobs.now(), everything=everything)
+        if everything or not active:
+            refreshed = session.tracker.tick(jobs, active, now, everything=everything)
+        else:  # a timer tick: the sessions of this store share one poller (one request/cycle)
+            demo = session.tracker.render_queue is not None  # set for the Demo service only
+            cycle = RunTracker.tick_interval(active, demo=demo)
+            refreshed = shared_poller().tick(jobs, active, now, cycle_s=cycle or LIVE_TICK_S)
     except StoreUnavailable as problem:  # e.g. the disk is full: said on the page, polling goes on
         jobs.last_error = str(problem)
         forget_jobs()  # the next full run opens the store afresh (and shows the banner if needed)

@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS runs (
 )
 """
 _INDEX = "CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at)"
+# Finding our run of a task (History's Recover, reconciling) without reading every run.
+_TASK_INDEX = "CREATE INDEX IF NOT EXISTS runs_task ON runs(task_id)"
 _UPSERT = """
 INSERT INTO runs(run_id, created_at, task_id, body) VALUES (?,?,?,?)
 ON CONFLICT(run_id) DO UPDATE SET
@@ -182,6 +184,7 @@ class Store:
         with self._transaction() as db:
             db.execute(_TABLE)
             db.execute(_INDEX)
+            db.execute(_TASK_INDEX)
             ledger.create_tables(db)
             batch_book.create_tables(db)
             prompt_book.create_tables(db)
@@ -307,6 +310,23 @@ class Store:
         with self._connect() as db:
             rows = db.execute(sql, params).fetchall()
         return [run for row in rows if (run := self._parse(row[0])) is not None]
+
+    def deleted_runs(self) -> list[Run]:
+        """Runs marked deleted (kept for Undo), newest first; the rest are not even parsed."""
+        sql = (
+            "SELECT body FROM runs WHERE json_extract(body, '$.deleted_at') IS NOT NULL "
+            "ORDER BY created_at DESC, rowid DESC"
+        )
+        with self._connect() as db:
+            rows = db.execute(sql).fetchall()
+        return [run for row in rows if (run := self._parse(row[0])) is not None]
+
+    def run_for_task(self, task_id: str) -> Run | None:
+        """Our run of this task (the newest, should two claim it), if any."""
+        sql = "SELECT body FROM runs WHERE task_id=? ORDER BY created_at DESC, rowid DESC LIMIT 1"
+        with self._connect() as db:
+            row = db.execute(sql, (task_id,)).fetchone()
+        return self._parse(row[0]) if row else None
 
     def task_ids(self) -> set[str]:
         with self._connect() as db:

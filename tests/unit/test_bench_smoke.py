@@ -70,6 +70,38 @@ def test_page_quick() -> None:
     assert len(results) == 2
 
 
+def test_batch_quick() -> None:
+    from bench import bench_batch
+
+    results = bench_batch.run(quick=True)
+    _well_formed(results)
+    assert "duplicate tasks: 0" in results[0].note
+
+
+def test_export_quick() -> None:
+    from bench import bench_export
+
+    results = bench_export.run(quick=True)
+    _well_formed(results)
+    assert [r.unit for r in results] == ["s", "MB"]
+
+
+def test_scale_quick() -> None:
+    from bench import bench_scale
+
+    results = bench_scale.run(quick=True)
+    _well_formed(results)
+    assert len(results) == 3
+
+
+def test_sessions_quick() -> None:
+    from bench import bench_sessions
+
+    results = bench_sessions.run(quick=True)
+    _well_formed(results)
+    assert results[0].ours == 1  # the shared poller: one list request in the busiest cycle
+
+
 def test_plain_script_mirrors_the_widgets_and_elements() -> None:
     from bench.bench_page import Elements, plain_script
 
