@@ -17,6 +17,7 @@ __all__ = [
     "RunAction",
     "RunActions",
     "render_status",
+    "progress_time_text",
     "status_label",
 ]
 
@@ -89,7 +90,7 @@ def render_status(run: Run, actions: RunActions) -> None:
     if not run.active:
         return
     eta = actions.eta(run)
-    st.progress(eta.percent / 100, text=f"{label} · {eta.percent}% · {_time_text(eta)}")
+    st.progress(eta.percent / 100, text=f"{label} · {eta.percent}% · {progress_time_text(eta)}")
     if actions.cancel and run.task and not run.task.is_terminal:
         st.button(
             "Cancel",
@@ -100,16 +101,22 @@ def render_status(run: Run, actions: RunActions) -> None:
         )
 
 
-def _time_text(eta: Eta) -> str:
+# Past its estimate, a run this far along is "finishing"; less far, it is just late.
+FINISHING_PERCENT = 90
+
+
+def progress_time_text(eta: Eta) -> str:
+    """The time part of a card's progress line: elapsed, then what is left or why waiting."""
     elapsed = f"{eta.elapsed_s:.0f} s"
     if eta.render_queue:  # Demo: the offline renderer is busy with other clips first
         ahead = eta.render_queue - 1
-        waiting = f"{ahead} ahead" if ahead else "next"
-        return f"{elapsed} · waiting for the demo renderer ({waiting})"
+        place = f"{ahead} clip{'s' * (ahead != 1)} ahead" if ahead else "next"
+        return f"{elapsed} · in the demo renderer's queue ({place})"
     if eta.remaining_s is None:
         return elapsed
-    if eta.remaining_s < 1:
-        return f"{elapsed} · finishing…"
+    if eta.remaining_s < 1:  # the estimate has run out
+        late = eta.percent < FINISHING_PERCENT
+        return f"{elapsed} · {'taking longer than expected' if late else 'finishing…'}"
     return f"{elapsed} · about {eta.remaining_s:.0f} s left"
 
 

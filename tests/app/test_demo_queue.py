@@ -52,4 +52,4 @@ def test_a_clip_waiting_for_the_demo_renderer_shows_its_place(busy_demo, png) ->
         at.button(key="submit").click().run()
         assert not at.exception, at.exception
     texts = " ".join(p.proto.text for p in at.progress)
-    assert "waiting for the demo renderer (next)" in texts, texts
+    assert "in the demo renderer's queue (next)" in texts, texts
