@@ -21,9 +21,39 @@ CHROMELESS_CSS = """<style>
 [data-testid=stSidebarCollapsedControl],[data-testid=stDecoration]{display:none!important}
 [data-testid=stMainBlockContainer]{padding:1rem 2rem 0.5rem!important;max-width:100%!important}
 [data-testid=stApp]{background:#0b0b0d}
-.st-key-present_stage video{max-height:calc(86vh / var(--rows, 1));background:#000}
+.st-key-present_stage video{max-height:calc((100vh - 7rem) / var(--rows, 1) - 6rem);
+  width:auto!important;max-width:100%;display:block;margin:0 auto;background:#000}
 .st-key-present_stage [data-testid=stCaptionContainer]{font-size:1.05rem}
 </style>"""
+
+
+# Every clip on the stage keeps playing, muted and looping: a clip that a redraw puts back at
+# 0:00 paused (a new layout, the start image shown) is started again; one the viewer paused
+# part-way stays paused.
+_KEEP_PLAYING_JS = r"""
+export default function({ data }) {
+  const keep = () => document.querySelectorAll(data.selector).forEach(v => {
+    v.muted = true; v.loop = true;
+    if (v.paused && v.currentTime < 0.05 && v.readyState >= 2) v.play().catch(() => {});
+    if (v.__kpKept) return;
+    v.__kpKept = true;
+    v.addEventListener('loadeddata', () => v.play().catch(() => {}));
+  });
+  keep();
+  clearInterval(window.__kpPresentKeeper);
+  window.__kpPresentKeeper = setInterval(keep, 300);
+}
+"""
+_keep_playing = st.components.v2.component("kp_present_keep_playing", js=_KEEP_PLAYING_JS)
+
+
+def _grid_to_url() -> None:
+    """The clips-per-screen choice goes into the address, so the view can be shared as is."""
+    grid = int(st.session_state.get(Keys.PRESENT_GRID) or 1)
+    if grid == 1:
+        st.query_params.pop("grid", None)
+    else:
+        st.query_params["grid"] = str(grid)
 
 
 def _move(count: int, by: int) -> None:
@@ -54,7 +84,8 @@ def _clip(run: Run, video: Path | None, image: Path | None, position: int, count
     else:
         clip_col = st.container()
     with clip_col:
-        st.video(str(video), autoplay=True, muted=True, loop=True)
+        alt = f"Clip {position} of {count}: {display_title(run)[:120]}"  # also tells twins apart
+        st.video(str(video), autoplay=True, muted=True, loop=True, alt=alt)
     st.markdown(_caption(run, position, count))
 
 
@@ -89,6 +120,7 @@ def render_stage(
                     _clip(run, video_path(run), image, (index + n) % count + 1, count)
 
     stage()
+    _keep_playing(key="present_keep_playing", data={"selector": ".st-key-present_stage video"})
     _controls(count, grid, playing, show_image, exit_page)  # outside: a click redraws it all
 
 
@@ -138,6 +170,7 @@ def _controls(count: int, grid: int, playing: bool, show_image: bool, exit_page:
         key=Keys.PRESENT_GRID,
         label_visibility="collapsed",
         selection_mode="single",
+        on_change=_grid_to_url,
     )
     leave.page_link(exit_page, label="Exit", icon=":material/close:")
     # Space also steps forward (a hidden twin of Next, so the key works anywhere on the page).

@@ -168,6 +168,12 @@ def test_presentation_steps_through_the_starred_results(quick_demo, png) -> None
     at.button(key="present_image_btn").click()
     _ok(at)
     assert len(at.image) == 1 and at.button(key="present_image_btn").label == "Hide start image"
+    at.segmented_control(key="present_grid").set_value(2)
+    _ok(at)
+    assert len(at.get("video")) == 2 and at.query_params["grid"] == "2", "shareable by URL"
+    at.segmented_control(key="present_grid").set_value(1)
+    _ok(at)
+    assert len(at.get("video")) == 1 and "grid" not in at.query_params
 
 
 def test_the_cost_view_totals_what_was_submitted(quick_demo, png) -> None:

@@ -91,6 +91,11 @@ def _playing(video: Locator) -> None:
     )
 
 
+def _in_view(page, element: Locator) -> None:
+    box = element.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= VIEW["height"], "below the fold"
+
+
 def test_presentation_opens_on_another_screen_steps_by_keyboard_and_plays(
     browser: Browser, demo_server: Server, seeded: Seeded
 ) -> None:
@@ -105,6 +110,8 @@ def test_presentation_opens_on_another_screen_steps_by_keyboard_and_plays(
     expect(page.get_by_test_id("stHeader")).to_be_hidden()
     video = page.locator(".st-key-present_stage video")
     _playing(video)
+    _in_view(page, caption)  # the player fits the screen: caption and buttons above the fold
+    _in_view(page, page.get_by_role("button", name="Next"))
     assert video.evaluate("(v) => v.muted && v.loop !== undefined && v.videoWidth") == 1280
     page.screenshot(path=str(ROOT / "test-artifacts" / "present.png"))
 
@@ -126,6 +133,13 @@ def test_presentation_opens_on_another_screen_steps_by_keyboard_and_plays(
     expect(page.locator(".st-key-present_stage video")).to_have_count(2)  # a 2-clip grid
     page.get_by_role("button", name="Start image").click()
     expect(page.locator(".st-key-present_stage").get_by_test_id("stImage")).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"[?&]grid=2(&|$)"))  # the view is shareable
+    for n in range(2):  # a redraw never leaves a clip paused at 0:00
+        _playing(page.locator(".st-key-present_stage video").nth(n))
+    page.keyboard.press("i")
+    expect(page.locator(".st-key-present_stage").get_by_test_id("stImage")).to_have_count(0)
+    for n in range(2):
+        _playing(page.locator(".st-key-present_stage video").nth(n))
     page.screenshot(path=str(ARTIFACTS / "present-grid.png"))
     context.close()
 
