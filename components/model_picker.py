@@ -8,6 +8,7 @@ import streamlit as st
 
 from modelhunter.requests import MODEL_IDS
 from playground.draft import Draft
+from playground.form_schema import settle
 from playground.state import Keys
 
 __all__ = ["MODEL_LABELS", "render_model_picker", "render_paid_confirmation"]
@@ -19,10 +20,12 @@ MODEL_LABELS = {
 
 
 def render_model_picker(draft: Draft) -> None:
-    """Kling v3 or v2.6; switching keeps every value that still applies."""
+    """Kling v3 or v2.6; switching keeps every value that still applies, and a value the
+    new model had to change stays changed when switching back."""
 
     def choose() -> None:
         draft.model = st.session_state[Keys.MODEL]
+        settle(draft.model, draft.values)
 
     st.session_state.setdefault(Keys.MODEL, draft.model)
     st.segmented_control(

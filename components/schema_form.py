@@ -21,6 +21,8 @@ from playground.form_schema import (
     FieldSpec,
     allowed_options,
     form_fields,
+    settle,
+    unavailable_options,
     unavailable_reason,
 )
 
@@ -70,6 +72,7 @@ def _save(
         assert sub is not None
         items = draft.values.setdefault(spec.path, [])
         items[item][sub.name] = _from_widget(sub, raw)
+    settle(draft.model, draft.values)  # what this change rules out stays off when undone
 
 
 def _widget(
@@ -251,6 +254,9 @@ def render_schema_form(
             ):
                 st.session_state[base] = _to_widget(spec, value)  # coerced (option went away)
             _widget(spec, value, base, draft, options)
+            for option, why in unavailable_options(spec, values) if spec.kind == "choice" else []:
+                # the missing option is explained like a missing field: "Sound: On — needs…"
+                st.caption(f"**{spec.title}: {spec.label(option)}** — {why}.")
             if spec.examples:
                 _example_chips(spec, draft, base)
             if spec.warn_max_length and len(str(value or "")) > spec.warn_max_length:

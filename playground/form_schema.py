@@ -30,6 +30,8 @@ __all__ = [
     "coerced_values",
     "form_fields",
     "form_problems",
+    "settle",
+    "unavailable_options",
     "unavailable_reason",
 ]
 
@@ -218,6 +220,18 @@ def allowed_options(spec: FieldSpec, values: Values) -> list[Any]:
     ]
 
 
+def unavailable_options(spec: FieldSpec, values: Values) -> list[tuple[Any, str]]:
+    """The options of a choice field the current values rule out, each with why
+    (Sound: On -> "needs Mode: Pro" on kling-v2-6 Standard)."""
+    out = []
+    for option in spec.options:
+        if isinstance(option, str | int) and option in spec.option_requires:
+            reason = _unmet(spec, spec.option_requires[option], values)
+            if reason:
+                out.append((option, reason))
+    return out
+
+
 def coerce(spec: FieldSpec, value: Any, values: Values) -> Any:
     """A value valid for this field: kept when it applies, else the nearest valid one."""
     if spec.kind == "choice":
@@ -284,6 +298,17 @@ def coerced_values(model_id: str, values: Values) -> Values:
         if spec.kind != "image":
             scoped[spec.path] = coerce(spec, values.get(spec.path, spec.default), scoped)
     return scoped
+
+
+def settle(model_id: str, values: Values) -> None:
+    """Keep what the form had to change: a value the chosen model (or another field) made
+    impossible is replaced in `values` by the one the form shows, so it does not come back
+    by itself when the model or that field changes again (Sound On, silently, at 3x the
+    price). Values of fields the model does not have are left as they are."""
+    scoped = coerced_values(model_id, values)
+    for path, value in scoped.items():
+        if path in values and values[path] != value:
+            values[path] = value
 
 
 def build_body(model_id: str, values: Values, images: dict[str, str]) -> dict[str, Any]:

@@ -346,3 +346,29 @@ def test_an_image_too_large_to_preview_is_still_accepted_and_says_so(demo) -> No
     assert "too large to preview" in notes and "6000 × 4000" in notes, notes
     assert any("big.jpg · 6000×4000 px" in _shown(c.value) for c in at.caption)
     assert not _submit_button(at).disabled
+
+
+def test_a_value_the_model_had_to_change_stays_changed_when_switching_back(demo) -> None:
+    at = demo.app()
+    _choose(at, "Mode", "pro")
+    _choose(at, "Sound", "on")
+    _choose(at, "Model", "kling-v2-6")
+    _choose(at, "Mode", "std")
+    sound = next(w for w in at.segmented_control if w.label == "Sound")
+    assert sound.value == "off"
+
+    _choose(at, "Mode", "pro")  # Pro again: Sound does not turn itself back on
+    assert next(w for w in at.segmented_control if w.label == "Sound").value == "off"
+    _choose(at, "Model", "kling-v3")  # nor on v3, at three times the price
+    assert next(w for w in at.segmented_control if w.label == "Sound").value == "off"
+    _choose(at, "Mode", "std")
+    assert _price(at) == "$0.42"  # 5 s Standard without sound, not $0.63 with it
+
+
+def test_v26_standard_explains_the_missing_sound_on(demo) -> None:
+    at = demo.app()
+    _choose(at, "Model", "kling-v2-6")
+    captions = [c.value for c in at.caption]
+    assert "**Sound: On** — needs Mode: Pro." in captions, captions
+    _choose(at, "Mode", "pro")
+    assert not any(c.value.startswith("**Sound: On**") for c in at.caption)
