@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from components.batch_group import render_batches
-from components.curation import Curation, render_undo
+from components.curation import Curation, announce_undoable, render_undo
 from components.gallery import render_gallery
 from components.gallery_filters import render_filters
 from components.live_runs import render_live_runs, run_actions
@@ -20,7 +20,7 @@ from components.share import (
     render_result_link,
     render_selection_bar,
 )
-from playground.curation import CurationRefused, Curator, batch_names
+from playground.curation import CurationRefused, Curator, batch_names, still_undoable
 from playground.export import export_to_folder
 from playground.posters import poster_for
 from playground.result_links import find_run, link_params, parse_link
@@ -56,10 +56,6 @@ picked: set[str] = st.session_state.setdefault(Keys.PICKED, set())
 
 st.title("Gallery")
 everything = [r for r in session.gallery() if r.deleted_at is None]
-done = sum(1 for r in everything if r.video_file)
-st.caption(
-    f"{len(everything)} runs · {done} videos · kept on this machine across refreshes and restarts"
-)
 filters = render_filters(everything, batch_names=batch_names(jobs.store.batches.all()))
 
 
@@ -73,10 +69,17 @@ def _ask_delete(run_id: str | None) -> None:
 
 def _delete(run_id: str) -> None:
     try:
-        curator.delete(run_id)
+        run = curator.delete(run_id)
         picked.discard(run_id)
+        announce_undoable(run, "deleted")
     except CurationRefused as refused:
         st.toast(str(refused), icon=":material/block:")
+
+
+def _hide(run_id: str, on: bool) -> None:
+    run = curator.hide(run_id, on)
+    if on:
+        announce_undoable(run, "hidden")
 
 
 def _open(run: Run) -> None:
@@ -92,9 +95,15 @@ def _export(runs: list[Run]) -> Path:
 
 
 def _draw() -> None:
+    alive = [r for r in session.gallery() if r.deleted_at is None]  # counts current after a change
+    videos = sum(1 for r in alive if r.video_file)
+    st.caption(f"{len(alive)} runs · {videos} videos · kept on this machine across restarts")
+    just = still_undoable(st.session_state.get(Keys.UNDO_SLOTS, {}), session.runs)
+    st.session_state[Keys.UNDO_SLOTS] = just
+    just = {k: v for k, v in just.items() if not filters.matches(session.runs[k])}  # else shown
     curation = Curation(
         star=curator.star,
-        hide=curator.hide,
+        hide=_hide,
         delete=_delete,
         undo=curator.undo,
         rename=curator.rename,
@@ -103,10 +112,13 @@ def _draw() -> None:
         picked=frozenset(picked),
         confirming=st.session_state.get(Keys.CONFIRM_DELETE),
         ask_delete=_ask_delete,
+        just=just,
     )
-    render_undo(curator.undoable(), curation, key="undo")
-    runs = filters.apply(session.gallery())
-    render_batches(jobs, session.gallery(), charged=backend.mode == "live")  # a group each
+    newest = sorted(session.runs.values(), key=lambda r: r.created_at, reverse=True)
+    runs = [r for r in newest if filters.matches(r) or r.run_id in just]  # just gone: Undo tile
+    render_batches(  # a collapsed group each, showing what the filters show
+        jobs, session.gallery(), charged=backend.mode == "live", shown=filters.matches
+    )
     chosen = [r for r in session.gallery() if r.run_id in picked and r.deleted_at is None]
     render_selection_bar(
         chosen, runs, batch=filters.batch, scope=scope, export=_export, on_clear=picked.clear
@@ -120,12 +132,13 @@ def _draw() -> None:
         jobs.store.video_path,
         poster_for,
         actions,
-        selected=session.selected_run(runs),
+        selected=session.selected_run([r for r in runs if r.run_id not in just]),
         on_open=_open,
         charged=backend.mode == "live",
         curation=curation,
         below_card=lambda run: render_result_link(link_params(run.run_id, scope), root),
     )
+    render_undo([r for r in curator.undoable() if r.run_id not in just], curation, key="undo")
 
 
 render_live_runs(

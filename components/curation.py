@@ -10,8 +10,16 @@ import streamlit as st
 from components.safe import md_escape
 from playground.curation import MAX_NOTE, MAX_TITLE, UNDO_WINDOW, display_title
 from playground.runs import Run
+from playground.state import Keys
 
-__all__ = ["Curation", "render_curation_bar", "render_title_note", "render_undo"]
+__all__ = [
+    "Curation",
+    "announce_undoable",
+    "render_curation_bar",
+    "render_title_note",
+    "render_undo",
+    "render_undo_tile",
+]
 
 Toggle = Callable[[str, bool], object]
 Text = Callable[[str, str], object]
@@ -32,6 +40,7 @@ class Curation:
     picked: frozenset[str] = field(default_factory=frozenset)
     confirming: str | None = None  # the run whose delete is being asked about
     ask_delete: Callable[[str | None], None] = lambda _run_id: None
+    just: dict[str, str] = field(default_factory=dict)  # run id -> "deleted" | "hidden" just now
 
 
 def render_curation_bar(run: Run, cur: Curation, *, key: str) -> None:
@@ -58,44 +67,40 @@ def render_curation_bar(run: Run, cur: Curation, *, key: str) -> None:
             width="stretch",
         )
         return
-    star, pick, hide, delete = st.columns(4, gap="small")
-    star.button(
-        "",
-        key=f"{key}|star|{rid}",
-        help="Unstar" if run.starred else "Star",
-        icon=":material/star:" if run.starred else ":material/star_border:",
-        type="primary" if run.starred else "secondary",
-        on_click=cur.star,
-        args=(rid, not run.starred),
-        width="stretch",
-    )
-    pick.checkbox(
-        "Pick",
-        value=rid in cur.picked,
-        key=f"{key}|pick|{rid}",
-        help="Pick for Present and Export",
-        on_change=_pick,
-        args=(cur, rid, f"{key}|pick|{rid}"),
-    )
-    hide.button(
-        "",
-        key=f"{key}|hide|{rid}",
-        help="Show again" if run.hidden else "Hide",
-        icon=":material/visibility:" if run.hidden else ":material/visibility_off:",
-        on_click=cur.hide,
-        args=(rid, not run.hidden),
-        width="stretch",
-    )
-    delete.button(
-        "",
-        key=f"{key}|del|{rid}",
-        help="Delete (asks first)" if not run.active else "Cancel the run before deleting it",
-        icon=":material/delete:",
-        on_click=cur.ask_delete,
-        args=(rid,),
-        disabled=run.active,
-        width="stretch",
-    )
+    # Short words, not icons (a screen reader reads an icon's code); one row that wraps
+    # rather than stacking into full-width bars on a phone.
+    with st.container(horizontal=True, gap="small", key=f"{key}_bar_{rid}"):
+        st.button(
+            "Starred" if run.starred else "Star",
+            key=f"{key}|star|{rid}",
+            help="Unstar" if run.starred else "Star: keep it with your best results",
+            type="primary" if run.starred else "secondary",
+            on_click=cur.star,
+            args=(rid, not run.starred),
+        )
+        st.checkbox(
+            "Pick",
+            value=rid in cur.picked,
+            key=f"{key}|pick|{rid}",
+            help="Pick for Present and Export",
+            on_change=_pick,
+            args=(cur, rid, f"{key}|pick|{rid}"),
+        )
+        st.button(
+            "Unhide" if run.hidden else "Hide",
+            key=f"{key}|hide|{rid}",
+            help="Show it in the gallery again" if run.hidden else "Hide it from the gallery",
+            on_click=cur.hide,
+            args=(rid, not run.hidden),
+        )
+        st.button(
+            "Delete",
+            key=f"{key}|del|{rid}",
+            help="Delete (asks first)" if not run.active else "Cancel the run before deleting it",
+            on_click=cur.ask_delete,
+            args=(rid,),
+            disabled=run.active,
+        )
 
 
 def _pick(cur: Curation, run_id: str, widget: str) -> None:
@@ -151,3 +156,29 @@ def render_undo(deleted: list[Run], cur: Curation, *, key: str) -> None:
             on_click=cur.undo,
             args=(run.run_id,),
         )
+
+
+def render_undo_tile(run: Run, cur: Curation, *, what: str) -> None:
+    """In the place of a result just deleted or hidden: what happened, and Undo right there."""
+    title = display_title(run)
+    with st.container(border=True, key=f"undo_tile_{run.run_id}"):
+        st.markdown(
+            f":gray[{'Deleted' if what == 'deleted' else 'Hidden'}]  \n"
+            f"**{md_escape(title[:60])}{'…' if len(title) > 60 else ''}**"
+        )
+        st.button(
+            "Undo",
+            key=f"tile|undo|{run.run_id}",
+            icon=":material/undo:",
+            help="Bring it back" if what == "deleted" else "Show it again",
+            on_click=cur.undo if what == "deleted" else cur.hide,
+            args=(run.run_id,) if what == "deleted" else (run.run_id, False),
+        )
+
+
+def announce_undoable(run: Run, what: str) -> None:
+    """Feedback where the user is: a toast now, and Undo in the run's tile (see `render_tile`)."""
+    st.session_state.setdefault(Keys.UNDO_SLOTS, {})[run.run_id] = what
+    title = display_title(run)
+    short = f"{md_escape(title[:50])}{'…' if len(title) > 50 else ''}"
+    st.toast(f"{what.capitalize()} “{short}” · Undo is in its place", icon=":material/undo:")

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.curation import Curation, render_curation_bar, render_title_note
+from components.curation import (
+    Curation,
+    render_curation_bar,
+    render_title_note,
+    render_undo_tile,
+)
 from components.safe import md_escape
 from components.task_card import RunAction, RunActions, render_status, status_label
 from modelhunter.pricing import format_usd
@@ -126,6 +131,9 @@ def render_tile(
     curation: Curation | None = None,
 ) -> None:
     """A compact grid entry: poster frame (or status), title, one line of facts, Open."""
+    if curation is not None and (what := curation.just.get(run.run_id)):
+        render_undo_tile(run, curation, what=what)  # just deleted or hidden: Undo in its place
+        return
     with st.container(border=True, key=f"tile_{run.run_id}"):
         if poster is not None:
             st.image(str(poster), width="stretch")

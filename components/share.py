@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -14,6 +15,8 @@ from playground.export import download_name
 from playground.presentation import Selection, selection_params
 from playground.runs import Run
 from playground.state import Keys
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "app_root",
@@ -104,7 +107,8 @@ def render_export(runs: list[Run], label: str, build: Callable[[list[Run]], Path
             on_click="ignore",
             type="primary",
         )
-        st.caption(md_escape(f"Also kept on this machine: {path}"))
+        st.caption("A copy is also kept in the exports folder of this workspace.")
+        logger.info("export kept at %s", path)  # where it is, for the operator only
 
 
 def render_selection_bar(

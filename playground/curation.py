@@ -32,6 +32,7 @@ __all__ = [
     "batch_of",
     "display_title",
     "status_group",
+    "still_undoable",
 ]
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -120,6 +121,16 @@ class GalleryFilter(BaseModel):
 
     def apply(self, runs: Iterable[Run]) -> list[Run]:
         return [run for run in runs if self.matches(run)]
+
+
+def still_undoable(just: dict[str, str], runs: dict[str, Run]) -> dict[str, str]:
+    """The runs just deleted or hidden (by id) that still are: their tiles offer Undo."""
+    kept = {}
+    for run_id, what in just.items():
+        run = runs.get(run_id)
+        if run is not None and (run.deleted_at if what == "deleted" else run.hidden):
+            kept[run_id] = what
+    return kept
 
 
 class Curator:

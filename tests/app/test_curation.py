@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from playground.state import Keys
 from tests.app.test_persistence import _gallery
 
 
@@ -73,9 +74,18 @@ def test_star_rename_note_hide_and_delete_with_undo(quick_demo, png) -> None:
     assert (store.get(fog).title, store.get(fog).note) == ("Opening shot", "the client liked it")
     assert any("Opening shot" in m.value for m in at.markdown), "the new title is shown"
 
+    runs_line = next(c.value for c in at.caption if " runs · " in c.value)
+    assert runs_line.startswith("2 runs · 2 videos")
     at.button(key=f"tile|hide|{gulls}").click()
     _ok(at)
     assert _tiles(at) == [fog], "hidden from the gallery"
+    assert any("Hidden “gulls over the harbour”" in t.value for t in at.toast), "feedback"
+    assert at.button(key=f"tile|undo|{gulls}").label == "Undo", "Undo in the tile's place"
+    at.button(key=f"tile|undo|{gulls}").click()
+    _ok(at)
+    assert _tiles(at) == sorted([gulls, fog]) and not store.get(gulls).hidden, "hide undone"
+    at.button(key=f"tile|hide|{gulls}").click()
+    _ok(at)
     at.toggle(key="gf_hidden").set_value(True)
     _ok(at)
     assert _tiles(at) == sorted([gulls, fog]), "Show hidden brings it back"
@@ -87,8 +97,9 @@ def test_star_rename_note_hide_and_delete_with_undo(quick_demo, png) -> None:
     at.button(key=f"tile|del_yes|{gulls}").click()
     _ok(at)
     assert _tiles(at) == [fog]
-    assert any("Deleted" in c.value for c in at.caption)
-    at.button(key=f"undo|undo|{gulls}").click()
+    assert any("Deleted “gulls over the harbour”" in t.value for t in at.toast)
+    assert next(c.value for c in at.caption if " runs · " in c.value).startswith("1 runs · 1 ")
+    at.button(key=f"tile|undo|{gulls}").click()  # right where the tile was
     _ok(at)
     assert gulls in _tiles(at), "undo brings it back"
 
@@ -100,7 +111,7 @@ def test_star_rename_note_hide_and_delete_with_undo(quick_demo, png) -> None:
     quick_demo.clock.advance(11 * 60)  # past the undo window
     _ok(at)
     assert store.get(gulls) is None and not video.exists(), "its files are removed"
-    assert not any(b.key == f"undo|undo|{gulls}" for b in at.button)
+    assert not any(b.key.endswith(f"|undo|{gulls}") for b in at.button)
 
 
 def test_filters_by_text_model_and_status(quick_demo, png) -> None:
@@ -190,3 +201,71 @@ def test_the_cost_view_totals_what_was_submitted(quick_demo, png) -> None:
     at.segmented_control(key="costs_group").set_value("Model")
     _ok(at)
     assert list(at.dataframe[0].value[""]) == ["kling-v3", "Total"]
+
+
+def _batch_of_three(demo, png) -> AppTest:
+    """A batch of three prompts, all finished, and the Gallery open."""
+    at = demo.app()
+    at.file_uploader(key="img|image|0|upload").set_value(("cat.png", png, "image/png")).run()
+    at.text_area(key=Keys.BATCH_PROMPTS).input("a red kite\na blue kite\na green kite").run()
+    at.button(key=Keys.BATCH_SEND).click().run()
+    assert not at.exception, at.exception
+    demo.clock.advance(10)
+    at = _gallery(at)
+    for _ in range(6):
+        if not at.progress or all("3 of 3" in p.proto.text for p in at.get("progress")):
+            break
+        at.run()
+    return at
+
+
+def _batch_tiles(at: AppTest) -> list[str]:
+    return [m.value for m in at.caption if m.value.startswith("**a ")]
+
+
+def test_the_batch_block_follows_the_filters_and_stays_collapsed(quick_demo, png) -> None:
+    at = _batch_of_three(quick_demo, png)
+    groups = [e for e in at.expander if e.label.startswith("Batch of 3")]
+    assert len(groups) == 1 and "3 of 3 finished · 3 videos" in groups[0].label
+    assert not groups[0].proto.expanded, "collapsed to its summary line"
+    assert len(_batch_tiles(at)) == 3
+
+    at.text_input(key="gf_text").input("blue")
+    _ok(at)
+    assert [t.split("**")[1] for t in _batch_tiles(at)] == ["a blue kite"], "only what matches"
+    at.text_input(key="gf_text").input("Q3 review")
+    _ok(at)
+    assert not [s for s in at.subheader if s.value == "Batches"], "no batch matches"
+    at.text_input(key="gf_text").input("")
+    at.toggle(key="gf_starred").set_value(True)
+    _ok(at)
+    assert not [e for e in at.expander if e.label.startswith("Batch of 3")]
+
+
+def test_a_renamed_or_deleted_batch_run_shows_in_its_group(quick_demo, png) -> None:
+    at = _batch_of_three(quick_demo, png)
+    ids = {r.prompt: r.run_id for r in at.session_state["kp_session"].runs.values()}
+    if not at.button(key=f"open|{ids['a red kite']}").disabled:  # (the newest opens first)
+        at.button(key=f"open|{ids['a red kite']}").click()
+        _ok(at)
+    at.text_input(key=f"card|title|{ids['a red kite']}").input("Hero kite")
+    _ok(at)
+    assert any(c.value.startswith("**Hero kite**") for c in at.caption), "the custom title"
+    at.button(key=f"tile|del|{ids['a blue kite']}").click()
+    _ok(at)
+    at.button(key=f"tile|del_yes|{ids['a blue kite']}").click()
+    _ok(at)
+    group = next(e for e in at.expander if e.label.startswith("Batch of 3"))
+    assert "2 of 2 finished · 2 videos" in group.label, "a deleted run leaves the progress"
+    assert "not found" not in " ".join(c.value for c in at.caption)
+
+
+def test_an_export_never_shows_the_servers_file_path(quick_demo, png) -> None:
+    at = _two_results(quick_demo, png)
+    at.button(key=Keys.EXPORT_BUILD).click()
+    _ok(at)
+    assert at.get("download_button"), "the ZIP is ready to download"
+    store = at.session_state["kp_jobs"][1].store
+    shown = " ".join(c.value for c in at.caption)
+    assert "exports folder of this workspace" in shown
+    assert str(store.dir) not in shown and "/exports/" not in shown
