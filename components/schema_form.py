@@ -72,6 +72,7 @@ def _save(
         assert sub is not None
         items = draft.values.setdefault(spec.path, [])
         items[item][sub.name] = _from_widget(sub, raw)
+        _touch(items[item])
     settle(draft.model, draft.values)  # what this change rules out stays off when undone
 
 
@@ -108,9 +109,9 @@ def _widget(
     elif spec.kind == "slider":
         st.slider(spec.title, spec.minimum, spec.maximum, step=1, **common)
     elif spec.kind == "number":
-        st.number_input(
-            spec.title, min_value=spec.minimum, max_value=spec.maximum, step=1, **common
-        )
+        # no min/max here: the browser would refuse -5 with its own words and keep the old
+        # value; the form's check says what is wrong ("must be a positive number")
+        st.number_input(spec.title, value=None, step=1, **common)
     elif spec.kind == "textarea":
         st.text_area(
             spec.title,
@@ -166,10 +167,10 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
     for n, item in enumerate(items):
         weights = [3 if f.kind in ("text", "textarea") else 1 for f in shown]
         cols = st.columns([*weights, 0.15 * sum(weights)], vertical_alignment="bottom")
+        here: list[str] = []
         for position, (col, sub) in enumerate(zip(cols, shown, strict=False)):
             with col:
-                # every row shows its own problems under the field (also a row left empty)
-                here = _problems_under(problems, f"{spec.path}.{n}.{sub.name}")
+                here += _problems_under(problems, f"{spec.path}.{n}.{sub.name}")
                 _widget(
                     # the row's first field names the item: "Shot 2 — Shot prompt"
                     sub.model_copy(update={"title": f"{singular} {n + 1} — {sub.title}"})
@@ -182,7 +183,6 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
                     item=n,
                     parent=spec,
                 )
-                _row_problems(here)
         with cols[-1]:
             st.button(
                 "✕",
@@ -191,7 +191,9 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
                 on_click=_remove_item,
                 args=(draft, spec.path, n, gen_key),
             )
-        render_problems(_problems_under(problems, f"{spec.path}.{n}"))  # the row as a whole
+        if not _is_fresh(item):  # a row just added is not scolded before it is touched
+            _row_problems(here)  # under the row, so its fields stay on one line
+            render_problems(_problems_under(problems, f"{spec.path}.{n}"))  # the whole row
     full = spec.max_items is not None and len(items) >= spec.max_items
     st.button(
         f"Add {singular.lower()}",
@@ -206,16 +208,29 @@ def _list_editor(spec: FieldSpec, draft: Draft, problems: Problems, base: str) -
         st.caption(f"That's the maximum: {spec.max_items} {spec.title.lower()}.")
 
 
+_FRESH = "form#fresh_rows"  # rows added by "Add …" and not touched yet (the dicts themselves)
+
+
+def _is_fresh(item: dict[str, Any]) -> bool:
+    return any(row is item for row in st.session_state.get(_FRESH, []))
+
+
+def _touch(item: dict[str, Any]) -> None:
+    rows = st.session_state.get(_FRESH, [])
+    st.session_state[_FRESH] = [row for row in rows if row is not item]
+
+
 def _add_item(draft: Draft, spec: FieldSpec, gen_key: str) -> None:
     items = draft.values.setdefault(spec.path, [])
     items.append({f.name: f.default for f in spec.item_fields if f.name != spec.auto_index})
+    st.session_state[_FRESH] = [*st.session_state.get(_FRESH, []), items[-1]]
     st.session_state[gen_key] = st.session_state.get(gen_key, 0) + 1
 
 
 def _remove_item(draft: Draft, path: str, index: int, gen_key: str) -> None:
     items = draft.values.get(path, [])
     if 0 <= index < len(items):
-        items.pop(index)
+        _touch(items.pop(index))  # gone: no longer waiting to be touched
     st.session_state[gen_key] = st.session_state.get(gen_key, 0) + 1
 
 

@@ -67,24 +67,49 @@ def _blocked(at: AppTest) -> str:
     return next(_shown(c.value) for c in at.caption if c.value.startswith("Fix "))
 
 
+def _under_rows(at: AppTest) -> list[str]:
+    return [_shown(c.value)[5:-1] for c in at.caption if c.value.startswith(":red[")]
+
+
 def test_each_voice_row_shows_its_own_problem_and_the_summary_names_the_row(demo, png) -> None:
     at = demo.app()
     _upload(at, png)
     _choose(at, "Sound", "on")
-    add = next(b for b in at.button if b.label == "Add voice")
-    add.click().run()
+    next(b for b in at.button if b.label == "Add voice").click().run()
+    assert not _under_rows(at) and not at.error, "a row just added is not scolded"
     next(b for b in at.button if b.label == "Add voice").click().run()
     first = next(t for t in at.text_input if t.label == "Voice 1 — Voice ID")
     first.input("voice_001").run()
     next(t for t in at.text_input if t.key.endswith(".0.text#2")).input("Hello there").run()
+    next(t for t in at.text_input if t.key.endswith(".1.text#2")).input("Hi").run()
     assert not at.exception, at.exception
 
-    under_fields = [_shown(c.value) for c in at.caption if c.value.startswith(":red[")]
-    assert any("Voice 2: the voice ID is missing." in c for c in under_fields), under_fields
-    assert any("Voice 2: the line is missing." in c for c in under_fields), under_fields
-    assert not any("Voice 1" in c for c in under_fields), "the filled row is not scolded"
+    under_rows = _under_rows(at)
+    assert under_rows == ["Voice 2: the voice ID is missing."], under_rows
     assert "Voice 2: the voice ID is missing." in _blocked(at)
-    assert any(e.label == "For developers · 2 problems" for e in at.expander)
+    assert any(e.label == "For developers · 1 problem" for e in at.expander)
+    row_fields = [c for c in at.columns if len(c.text_input) == 1]  # a field of a voice row
+    assert len(row_fields) >= 4
+    for column in row_fields:  # said under the row: its fields stay side by side
+        assert not any(c.value.startswith(":red[") for c in column.caption)
+
+
+def test_row_problems_are_said_in_plain_words(demo, png) -> None:
+    at = demo.app()
+    _upload(at, png)
+    _choose(at, "Sound", "on")
+    next(b for b in at.button if b.label == "Add voice").click().run()
+    next(t for t in at.text_input if t.label == "Voice 1 — Voice ID").input("voice_001").run()
+    next(t for t in at.text_input if t.key.endswith(".0.text#1")).input("x" * 501).run()
+    next(b for b in at.button if b.label == "Add element").click().run()
+    element = next(n for n in at.number_input if n.label == "Element 1 — Element ID")
+    element.set_value(-5).run()
+    assert not at.exception, at.exception
+
+    under_rows = _under_rows(at)
+    assert "Voice 1: the line is longer than 500 characters." in under_rows, under_rows
+    assert "Element 1: the element ID must be a positive number." in under_rows, under_rows
+    assert not any("String should" in c or "missing" in c for c in under_rows), under_rows
 
 
 def test_v26_standard_says_voices_need_pro_first(demo) -> None:
