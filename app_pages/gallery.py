@@ -95,7 +95,7 @@ def _export(runs: list[Run]) -> Path:
 
 
 def _draw() -> None:
-    alive = [r for r in session.gallery() if r.deleted_at is None]  # counts current after a change
+    alive = session.gallery()  # counted in the fragment: current after a delete or hide
     videos = sum(1 for r in alive if r.video_file)
     st.caption(f"{len(alive)} runs · {videos} videos · kept on this machine across restarts")
     just = still_undoable(st.session_state.get(Keys.UNDO_SLOTS, {}), session.runs)
@@ -116,12 +116,11 @@ def _draw() -> None:
     )
     newest = sorted(session.runs.values(), key=lambda r: r.created_at, reverse=True)
     runs = [r for r in newest if filters.matches(r) or r.run_id in just]  # just gone: Undo tile
-    render_batches(  # a collapsed group each, showing what the filters show
-        jobs, session.gallery(), charged=backend.mode == "live", shown=filters.matches
-    )
+    shown = [r for r in runs if r.run_id not in just]
+    render_batches(jobs, session.gallery(), charged=backend.mode == "live", shown=filters.matches)
     chosen = [r for r in session.gallery() if r.run_id in picked and r.deleted_at is None]
     render_selection_bar(
-        chosen, runs, batch=filters.batch, scope=scope, export=_export, on_clear=picked.clear
+        chosen, shown, batch=filters.batch, scope=scope, export=_export, on_clear=picked.clear
     )
     if not runs and everything:
         st.info("No result matches these filters.")
@@ -132,7 +131,7 @@ def _draw() -> None:
         jobs.store.video_path,
         poster_for,
         actions,
-        selected=session.selected_run([r for r in runs if r.run_id not in just]),
+        selected=session.selected_run(shown),
         on_open=_open,
         charged=backend.mode == "live",
         curation=curation,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from playground.curation import display_title
 from playground.describe import settings_summary
 from playground.export import download_name
 from playground.runs import Run
+from playground.state import Keys
 
 __all__ = ["render_gallery", "render_result_card", "render_tile"]
 
@@ -121,6 +124,25 @@ def _render_settings(run: Run) -> None:
         st.json(run.request.wire(), expanded=True)
 
 
+def _open(on_open: RunAction, run: Run) -> None:
+    st.session_state[Keys.GALLERY_SCROLL] = run.run_id  # the player is drawn above the grid
+    on_open(run)
+
+
+def _scroll_to(run: Run) -> None:
+    """Bring the opened player into view (it may be far above the tile that was clicked)."""
+    target = json.dumps(f".st-key-card_{run.run_id}")
+    st.html(
+        "<script>(() => { let n = 0; const go = () => { const el = document.querySelector("
+        f"{target}); if (!el) {{ if (n++ < 40) setTimeout(go, 50); return; }}"
+        " el.style.scrollMarginTop = '4rem'; el.scrollIntoView({block: 'start'});"
+        " if (n < 100) { n = 100; setTimeout(go, 400); }"
+        " }; go(); })();"  # once more when the video has its height
+        f"/* {time.monotonic_ns()} */</script>",  # a new script each time, so it runs again
+        unsafe_allow_javascript=True,
+    )
+
+
 def render_tile(
     run: Run,
     poster: Path | None,
@@ -150,8 +172,8 @@ def render_tile(
             key=f"open|{run.run_id}",
             icon=":material/play_circle:",
             disabled=selected,
-            on_click=on_open,
-            args=(run,),
+            on_click=_open,
+            args=(on_open, run),
         )
         if curation is not None:
             render_curation_bar(run, curation, key="tile")
@@ -186,6 +208,8 @@ def render_gallery(
         player, side = st.columns({"9:16": [1, 2], "1:1": [2, 3]}.get(shape, [3, 2]))
         with player:
             render_result_card(selected, video_path(selected), actions, charged=charged)
+            if st.session_state.pop(Keys.GALLERY_SCROLL, None) == selected.run_id:
+                _scroll_to(selected)
         with side:
             if curation is not None:
                 render_curation_bar(selected, curation, key="card")

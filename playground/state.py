@@ -127,6 +127,7 @@ class Keys:
     PICKED = "gallery_picked"  # run ids picked for Present / Export (a set, not a widget)
     CONFIRM_DELETE = "gallery_confirm_delete"
     UNDO_SLOTS = "gallery_undo_slots"  # run id -> "deleted" | "hidden": an Undo in its tile
+    GALLERY_SCROLL = "gallery_scroll"  # Open was clicked: bring the player into view once
     FILTER_STARRED = "gf_starred"
     FILTER_HIDDEN = "gf_hidden"
     FILTER_BATCH = "gf_batch"

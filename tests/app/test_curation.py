@@ -56,9 +56,12 @@ def test_star_rename_note_hide_and_delete_with_undo(quick_demo, png) -> None:
     gulls, fog = ids["gulls over the harbour"], ids["fog rolling in"]
     store = at.session_state["kp_jobs"][1].store
 
+    labels = [at.button(key=f"tile|{b}|{gulls}").label for b in ("star", "hide", "del")]
+    assert labels == ["Star", "Hide", "Delete"], "words, not icon codes"
     at.button(key=f"tile|star|{gulls}").click()
     _ok(at)
     assert store.get(gulls).starred, "the star is saved"
+    assert at.button(key=f"tile|star|{gulls}").label == "Starred"
     at.toggle(key="gf_starred").set_value(True)
     _ok(at)
     assert _tiles(at) == [gulls], "Starred only"

@@ -211,3 +211,25 @@ def test_the_cost_view_in_live_mode_shows_spend_and_the_budget_line(browser, liv
     expect(page.get_by_text("The dashed line is the daily budget: $5.00")).to_be_visible()
     page.screenshot(path=str(ROOT / "test-artifacts" / "costs.png"), full_page=True)
     context.close()
+
+
+def test_open_brings_the_player_into_view_and_curation_is_labelled_on_a_phone(
+    browser: Browser, demo_server: Server, seeded: Seeded
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    context.add_cookies([{"name": COOKIE, "value": BROWSER_ID, "url": demo_server.url}])
+    page = context.new_page()
+    page.goto(f"{demo_server.url}/gallery")
+    first = seeded.run_ids[0]  # the older one: its tile is below the newest one's player
+    tile = page.locator(f".st-key-tile_{first}")
+    expect(tile).to_be_visible(timeout=30_000)
+    for name in ("Starred", "Hide", "Delete"):  # words as their names, in one compact row
+        button = tile.get_by_role("button", name=name, exact=True)
+        expect(button).to_be_visible()
+        box = button.bounding_box()
+        assert box is not None and box["width"] < 200, f"{name} is a full-width bar"
+    tile.get_by_role("button", name="Open").click()
+    player = page.locator(f".st-key-card_{first} video")
+    expect(player).to_be_in_viewport(ratio=0.9, timeout=15_000)
+    page.screenshot(path=str(ARTIFACTS / "gallery-open-phone.png"))
+    context.close()
