@@ -16,7 +16,9 @@ __all__ = ["render_image_input"]
 
 # The uploader takes any file: our own check then says in plain words why a GIF or a PDF
 # can't be used (a `type=` filter would refuse it with an icon whose reason shows on hover).
-_LIMIT = images.format_size(images.MAX_BYTES)  # = server.maxUploadSize in .streamlit/config.toml
+# The uploader lets a little more through (server.maxUploadSize in .streamlit/config.toml):
+# our own check then refuses a file over the API's limit in the app's words.
+_LIMIT = images.format_size(images.MAX_BYTES)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -31,9 +33,21 @@ def _report(sha256: str, filename: str, _data: bytes) -> images.ImageReport:
 
 
 def _on_upload(session: Session, field: str, wkey: str) -> None:
+    """A new file: the last one's refusal goes at once; the (possibly slow) check runs
+    in the page, under a spinner (`_check_upload`)."""
+    session.image_errors.pop(field, None)
+    st.session_state[f"{wkey}#check"] = st.session_state.get(wkey) is not None
+
+
+def _check_upload(session: Session, field: str, wkey: str) -> None:
+    if not st.session_state.pop(f"{wkey}#check", False):
+        return
     uploaded = st.session_state.get(wkey)
-    if uploaded is not None:
+    if uploaded is None:
+        return
+    with st.spinner("Checking the picture…"):  # a 50 MB photo takes seconds
         session.take_image(field, pick_upload(uploaded.getvalue(), uploaded.name))
+    st.rerun()  # the whole form (price, problems, Generate) sees the picture
 
 
 def _on_url(session: Session, field: str, wkey: str) -> None:
@@ -125,6 +139,7 @@ def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, 
             label_visibility="collapsed",
             help=f"PNG, JPEG or WebP, at least 128 px a side, up to {_LIMIT}.",
         )
+        _check_upload(session, field, f"{key}|upload")
     with url_tab:
         st.text_input(
             f"{spec.title} URL",

@@ -18,6 +18,7 @@ import streamlit as st
 from playground.backend import Backend, connect
 from playground.budget import Budget, Standing
 from playground.connection import ConnectionCheck, check_connection
+from playground.curation import display_title
 from playground.draft import Draft, load_draft, save_draft
 from playground.history import HistoryPager
 from playground.identity import (
@@ -449,4 +450,11 @@ def fill_form_from(session: Session, run: Run, store: Store) -> None:
             session.remember_image(image.sha256, path.read_bytes())
     session.form_generation += 1
     session.form_refilled = True  # the page must redraw the form (a fragment may have clicked)
+    title = display_title(run)
+    title = title if len(title) <= 80 else title[:79] + "…"
+    # said next to Generate, once: what Re-run just loaded (the page escapes it)
+    session.submitted = (
+        f"The form now has the settings of “{title}”. Change what you like, then Generate.",
+        ":material/replay:",
+    )
     st.session_state["model_choice"] = run.model

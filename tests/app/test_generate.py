@@ -292,6 +292,8 @@ def test_rerun_from_the_gallery_fills_the_form_with_those_settings(demo, png) ->
     assert aspect.value == "9:16"
     assert any("harbour.png" in c.value for c in at.caption), "the image is back too"
     assert not at.button(key="submit").disabled
+    loaded = [i.value for i in at.info]
+    assert any("The form now has the settings of" in v and "quay" in v for v in loaded), loaded
 
 
 def test_a_double_click_submits_once(demo, png) -> None:

@@ -55,4 +55,6 @@ def test_over_the_limit_message_and_every_cap_use_the_api_limit() -> None:
     assert MAX_BYTES == 50_000_000
     assert DEFAULT_MAX_BYTES == MAX_BYTES  # an image URL is fetched up to the same limit
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * MB == MAX_BYTES  # the browser refuses first
+    # the upload box lets a little more through, so our check (above) refuses a 56 MB file
+    # in the app's words; only far bigger files meet the box's own terse refusal
+    assert MAX_BYTES < config["server"]["maxUploadSize"] * MB <= MAX_BYTES + 20 * MB
