@@ -21,7 +21,12 @@ jobs, backend = get_jobs()
 
 COLUMNS = ("", "Task", "Prompt", "Status", "Model", "Created", "Cost", "")
 st.title("History")
-st.caption("Every Kling task your key has made, as the API lists it. Recover any into the gallery.")
+if backend.fake is not None:  # Demo: no key, the offline service's tasks of this browser
+    st.caption("Every demo task this browser has made. Recover any into the gallery.")
+else:
+    st.caption(
+        "Every Kling task your key has made, as the API lists it. Recover any into the gallery."
+    )
 
 cols = st.columns([1, 1, 2, 2])
 filters = HistoryFilters.from_inputs(

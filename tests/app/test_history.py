@@ -72,3 +72,9 @@ def test_pagination_moves_through_older_tasks(quick_demo) -> None:
     assert _ids_shown(at) == made[::-1][:20]
     at.button(key=next(b.key for b in at.button if b.label == "Older")).click().run()
     assert _ids_shown(at) == made[::-1][20:]
+
+
+def test_demo_history_does_not_speak_of_a_key(quick_demo) -> None:
+    at = _history(quick_demo)
+    intro = at.caption[0].value
+    assert "key" not in intro and "demo task this browser has made" in intro, intro
