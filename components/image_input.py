@@ -85,7 +85,8 @@ def _samples(session: Session, field: str, key: str) -> None:
         help="Uses this picture, with a prompt and shape that suit it (your prompt is kept).",
         wrap=True,
     )
-    st.image([_thumbnail(s.file) for s in SAMPLES], caption=[s.title for s in SAMPLES], width=84)
+    # the pictures in the order of the choices above, which already name them
+    st.image([_thumbnail(s.file) for s in SAMPLES], width=84)
 
 
 def _describe(report: images.ImageReport, name: str) -> str:

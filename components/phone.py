@@ -1,7 +1,8 @@
 """Phone layout (narrow screens, below Streamlit's 640 px column break), in CSS only.
 
 - Generate, with the price in its label, floats at the bottom of the screen: reachable
-  without scrolling past the whole form (the form keeps its order).
+  without scrolling past the whole form (the form keeps its order); without its keyboard
+  shortcut hint. The model choice shows one option a line.
 - A table drawn as rows of `st.columns` (History) becomes one labelled card per row: the
   header row is hidden and each cell says what it is ("Status  succeeded").
 
@@ -21,8 +22,9 @@ PHONE_MAX_PX = 640  # Streamlit stacks columns below this width
 _PHONE = f"@media (max-width: {PHONE_MAX_PX}px)"
 
 
-def render_phone_css(generate_key: str) -> None:
-    """The layout rules every page needs on a phone (`generate_key`: the Generate button)."""
+def render_phone_css(generate_key: str, model_key: str = "model_choice") -> None:
+    """The layout rules every page needs on a phone (`generate_key`: the Generate button,
+    `model_key`: the model choice)."""
     st.html(
         f"""<style>{_PHONE} {{
   .st-key-{generate_key} {{
@@ -32,6 +34,14 @@ def render_phone_css(generate_key: str) -> None:
     background: rgba(24, 23, 22, 0.94); backdrop-filter: blur(6px);  /* also when disabled */
   }}
   .st-key-{generate_key} button {{ min-height: 3rem; }}
+  .st-key-{generate_key} kbd {{ display: none; }}  /* "Ctrl + Enter": no keyboard here */
+  /* the model choice: one full-width option a line, not two rows that wrap askew */
+  .st-key-{model_key} [role="radiogroup"] {{
+    flex-direction: column; align-items: stretch; gap: 0.4rem;
+  }}
+  .st-key-{model_key} [role="radiogroup"] > button {{
+    margin: 0 !important; width: 100%; border-radius: 0.5rem !important;
+  }}
   [data-testid="stMainBlockContainer"] {{ padding-bottom: 6rem; }}
 }}</style>"""
     )

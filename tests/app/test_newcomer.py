@@ -190,3 +190,12 @@ def test_a_multi_shot_run_is_titled_by_its_shots_and_its_settings_read_as_words(
     assert "client_ref" not in shown and not at.json, "the JSON waits behind its toggle"
     video = at.get("video")[0].proto
     assert video.autoplay and video.muted and video.loop
+
+
+def test_the_sample_pictures_are_named_once(demo) -> None:
+    at = demo.app()
+    names = list(at.pills(key="img|image|0|sample").options)
+    assert "City at night" in names
+    captions = [i.caption for img in at.get("image") for i in img.proto.imgs]
+    assert len(captions) >= len(names)  # the sample pictures are shown
+    assert not any(c in names for c in captions), captions

@@ -94,6 +94,10 @@ def test_on_a_phone_generate_is_at_hand_and_history_is_labelled(
     expect(generate).to_contain_text("$0.42")
     box = generate.bounding_box()
     assert box is not None and box["y"] + box["height"] <= 844, box  # on screen, no scrolling
+    expect(generate.locator("kbd")).to_be_hidden()  # no "Ctrl + Enter" on a phone
+    models = page.locator(".st-key-model_choice [role=radio]")
+    lefts = {round(b["x"]) for b in (models.nth(i).bounding_box() for i in range(2)) if b}
+    assert len(lefts) == 1, lefts  # one model a line, both lined up
     page.screenshot(path=str(artifacts / "phone.png"))
     generate.click()
     expect(page.locator("[class*='st-key-card_'] video").first).to_be_attached(timeout=60_000)
