@@ -39,7 +39,7 @@ spend_slot = render_sidebar(
 )
 
 with st.sidebar:  # the key is checked when it comes into use (GET /balance)
-    render_check_line(connection_status(backend))
+    check_slot = st.empty()  # filled after the page: a run charged on it shows in the balance
     remember_browser()  # Demo workspace and the saved draft belong to this browser
     render_phone_css(Keys.SUBMIT)  # on a phone: Generate (and its price) always at hand
 
@@ -75,4 +75,7 @@ page = st.navigation(
 )
 with store_guard(session, settings):  # a store failure mid-page: the same banner, no crash
     page.run()
-render_spend(spend_slot, budget_standing(jobs, settings) if live else None, settings)
+standing = budget_standing(jobs, settings) if live else None
+render_spend(spend_slot, standing, settings)
+with check_slot.container():
+    render_check_line(connection_status(backend, spent=standing.month if standing else None))

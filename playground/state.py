@@ -33,9 +33,9 @@ from playground.image_pick import Picked
 from playground.jobs import Jobs
 from playground.runs import Run
 from playground.settings import Settings, scope_for
+from playground.shared_poller import shared_poller
 from playground.store import Store, StoreUnavailable
 from playground.store_health import Recovery
-from playground.shared_poller import shared_poller
 from playground.tracker import LIVE_TICK_S, Eta, RunTracker
 
 __all__ = [
@@ -105,6 +105,9 @@ class Keys:
     BATCH_ASPECTS = "batch_aspects"
     BATCH_TAKES = "batch_takes"
     BATCH_SEND = "batch_send"
+    BATCH_SENT = "batch_sent"  # {"key": what the last sent batch was made of, "label": …}
+    BATCH_AGAIN = "batch_again"
+    BATCH_REFUSAL = "batch_refusal"  # why the budget refused the batch just sent (shown once)
     COMPARE = "compare_runs"  # run ids picked for Compare (a list, not a widget)
     COMPARE_PICK = "compare_pick"
     PROMPT_SEARCH = "prompt_search"
@@ -112,6 +115,7 @@ class Keys:
     PRESET_CHOICE = "preset_choice"
     PRESET_NAME = "preset_name"
     PRESET_RENAME = "preset_rename"
+    PRESET_PROBLEM = "preset_problem"  # why the last save / rename was refused (shown once)
     LINK_APPLIED = "link_applied"  # the settings link already applied (its parameters)
     LINK_SHOWN = "link_shown"  # what the last link or file left out, until dismissed
     LINK_TEXT = "link_text"
@@ -120,6 +124,8 @@ class Keys:
     EXPORT_SETTINGS = "export_settings"
     SETTINGS_IMPORTED = "settings_imported"
     CODE_FOR = "code_for"
+    SHOW_CODE = "show_code"  # the "Copy as code" button
+    CODE_OPEN = "code_open"  # the Copy as code dialog is open (until closed)
     SETTINGS_IMPORT = "settings_import"
     NEXT_RUN_ID = "next_run_id"  # the client_ref the next Generate sends (shown in the code)
     RESULTS_PAGE = "results_page"
@@ -420,15 +426,19 @@ def retry_download(jobs: Jobs, session: Session, run: Run) -> None:
         jobs.last_error = str(problem)
 
 
-def connection_status(backend: Backend, *, recheck: bool = False) -> ConnectionCheck | None:
-    """The key check for the key in use, made once when it comes into use (None in Demo)."""
+def connection_status(
+    backend: Backend, *, recheck: bool = False, spent: Decimal | None = None
+) -> ConnectionCheck | None:
+    """The key check for the key in use (None in Demo): made when the key comes into use,
+    and again when `spent` (what the ledger says was committed) changed, so the balance it
+    shows follows the runs just charged."""
     if backend.mode == "demo":
         return None
     cached = st.session_state.get(_CONNECTION)
-    if recheck or cached is None or cached[0] is not backend.client:
-        cached = (backend.client, check_connection(backend.client))
+    if recheck or cached is None or cached[0] is not backend.client or cached[1] != spent:
+        cached = (backend.client, spent, check_connection(backend.client))
         st.session_state[_CONNECTION] = cached
-    return cached[1]
+    return cached[2]
 
 
 def check_run(jobs: Jobs, session: Session, run: Run, task_id: str | None = None) -> None:

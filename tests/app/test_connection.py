@@ -84,3 +84,16 @@ def test_a_new_key_closes_the_old_client(api) -> None:
     sandbox_client = at.session_state["kp_jobs"][2].client
     assert sandbox_client is not demo_client
     assert demo_client._http.is_closed and not sandbox_client._http.is_closed
+
+
+def test_the_sidebar_balance_follows_a_live_charge(api, png) -> None:
+    live = "river_live_" + "b4l4n" * 6 + "ce"
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.sidebar.text_input(key="sidebar_key_input").input(live).run()
+    assert "balance $50.00" in "\n".join(str(c.value) for c in at.sidebar.caption)
+    at.file_uploader(key="img|image|0|upload").set_value(("a.png", png, "image/png")).run()
+    at.button(key="submit").click().run()
+    assert not at.exception, at.exception
+    sidebar = "\n".join(str(c.value) for c in at.sidebar.caption)
+    assert "balance $49.58" in sidebar, sidebar  # $0.42 charged at submit on a live key
