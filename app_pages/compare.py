@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components.compare_view import render_compare
-from playground.compare import MAX_COMPARED, compare_params, parse_compare
+from playground.compare import MAX_COMPARED, compare_label, compare_params, parse_compare
 from playground.runs import Run
 from playground.state import Keys, get_jobs, get_session
 
-st.set_page_config(layout="wide", initial_sidebar_state="expanded")
 session = get_session()
 jobs, backend = get_jobs()
 
@@ -19,9 +18,7 @@ by_id = {r.run_id: r for r in playable}
 
 
 def _label(run_id: str) -> str:
-    run = by_id[run_id]
-    when = run.created_at.astimezone().strftime("%d %b %H:%M")
-    return f"{when} · {run.model} · {(run.prompt or '(no prompt)')[:50]}"
+    return compare_label(by_id[run_id])
 
 
 wanted = [i for i in parse_compare(st.query_params.to_dict()) if i in by_id]

@@ -16,7 +16,7 @@ from components.price import current_quote, render_price
 from components.prompt_tools import render_prompt_tools
 from components.safe import md_escape
 from components.schema_form import render_form_sections, render_problems
-from components.share_tools import apply_link, next_run_id
+from components.share_tools import apply_link, next_run_id, render_link_notes
 from modelhunter.requests import KlingV3Request, KlingV26Request
 from playground.budget import Budget, needs_confirmation
 from playground.state import (
@@ -61,6 +61,7 @@ def _submit(request: KlingV3Request | KlingV26Request) -> None:
 session.form_refilled = False  # this full run draws the refilled form
 st.title("Generate a video")
 st.caption("Animate an image with Kling. The price is shown before anything is spent.")
+render_link_notes()  # what a settings link or file left out, until dismissed
 
 render_model_picker(draft)
 
@@ -89,8 +90,6 @@ with form:
         developer_problems=check.advanced_problems,
         developer_key=Keys.DEVELOPERS,
     )
-
-    render_batch_panel(jobs, session, settings, live=paid, demo=backend.fake is not None)
 
 keep_draft(jobs, session)  # a refresh brings this form back (this browser only)
 
@@ -128,6 +127,9 @@ with side, st.container(key=experiment.SIDE_PANEL, border=True):
     experiment.render_side_tools(
         session, request, backend.client.base_url, demo=backend.fake is not None
     )
+
+# under the form, the page's full width: the table of combinations needs it
+render_batch_panel(jobs, session, settings, live=paid, demo=backend.fake is not None)
 
 runs = functools.partial(
     experiment.render_results, session, jobs.store.video_path, actions, charged=paid

@@ -2,7 +2,8 @@
 
 - `sticky_panel()`: the price / Generate column stays in view while a long form scrolls
   (the column is the sticky element: `position: sticky` on the panel itself does nothing).
-- `render_side_tools()`: Copy as code and the settings link / file, under Generate.
+- `render_side_tools()`: Copy as code (a wide dialog) and the settings link / file, under
+  Generate.
 - `render_results()`: every result of this workspace reachable from the page, paged, with
   runs in progress first.
 - `after_submit()`: what a sent form leaves behind (prompt history, the next client_ref).
@@ -17,7 +18,7 @@ import streamlit as st
 
 from components.gallery import render_result_card
 from components.safe import md_escape
-from components.share_tools import render_code, render_links
+from components.share_tools import render_code_button, render_links
 from components.task_card import RunActions, render_status
 from modelhunter.client import DEFAULT_BASE_URL
 from modelhunter.requests import KlingV3Request, KlingV26Request
@@ -66,9 +67,8 @@ def render_side_tools(
     *,
     demo: bool,
 ) -> None:
-    """Copy as code, and the settings link and file, as two expanders."""
-    with st.expander("Copy as code", icon=":material/terminal:", key="code_expander"):
-        render_code(session, request, DEFAULT_BASE_URL if demo else base_url, demo=demo)
+    """Copy as code (a button opening a wide dialog), and the settings link and file."""
+    render_code_button(session, request, DEFAULT_BASE_URL if demo else base_url, demo=demo)
     with st.expander("Share these settings", icon=":material/share:", key="links_expander"):
         render_links(session)
 

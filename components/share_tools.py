@@ -29,7 +29,19 @@ from playground.links import (
 from playground.runs import Run
 from playground.state import Keys, Session
 
-__all__ = ["apply_link", "next_run_id", "render_code", "render_links", "settings_notice"]
+__all__ = [
+    "LINK_NOTES",
+    "apply_link",
+    "next_run_id",
+    "render_code",
+    "render_code_button",
+    "render_link_notes",
+    "render_links",
+    "settings_notice",
+]
+
+LINK_NOTES = "link_notes"  # the container of what a link or file left out
+_STREAMLIT = frozenset({"embed", "embed_options"})  # Streamlit's own address parameters
 
 
 def next_run_id() -> str:
@@ -42,56 +54,84 @@ def _fill(session: Session, read: LinkRead) -> None:
         return
     session.draft = read.draft
     session.form_generation += 1
+    # the model picker's own state wins over the draft's model: set it too (before the picker)
     st.session_state[Keys.MODEL] = read.draft.model
 
 
 def settings_notice(read: LinkRead, source: str) -> None:
-    """Say what a link or file filled and what it ignored (as plain text)."""
+    """Say what a link or file filled (a toast) and what it ignored: kept on the page, above
+    the form, until dismissed (`render_link_notes`)."""
     if read.draft is not None:
-        st.toast(f"The form was filled from the {source}.", icon=":material/link:")
+        st.toast(
+            f"The form was filled from the {source}"
+            + (" (what it ignored is listed above the form)." if read.ignored else "."),
+            icon=":material/link:",
+        )
     if read.ignored:
-        st.session_state[Keys.LINK_SHOWN] = [f"From the {source}, ignored:", *read.ignored]
+        st.session_state[Keys.LINK_SHOWN] = {
+            "source": source,
+            "used": list(read.used),
+            "ignored": list(read.ignored),
+            "filled": read.draft is not None,
+        }
+    else:
+        st.session_state.pop(Keys.LINK_SHOWN, None)
 
 
 def apply_link(session: Session) -> None:
     """Fill the form from the page address once, when it carries settings."""
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    params = {k: st.query_params.get_all(k) for k in st.query_params if k not in _STREAMLIT}
     fingerprint = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
     if not params or st.session_state.get(Keys.LINK_APPLIED) == fingerprint:
         return
     st.session_state[Keys.LINK_APPLIED] = fingerprint
     read = read_settings(params, session.draft)
-    if read.draft is None:
-        return  # an address with no setting in it (another page's parameters)
     _fill(session, read)
     settings_notice(read, "link")
 
 
-def render_notes() -> None:
+def _dismiss_notes() -> None:
+    st.session_state.pop(Keys.LINK_SHOWN, None)
+
+
+def render_link_notes() -> None:
+    """What the last settings link or file left out, and why, until dismissed (every value
+    from the link is shown as text, never as markup)."""
     notes = st.session_state.get(Keys.LINK_SHOWN)
-    if notes:
-        st.warning("  \n".join(md_escape(n) for n in notes), icon=":material/link_off:")
-        if st.button("OK", key=Keys.LINK_NOTES_OK):
-            st.session_state.pop(Keys.LINK_SHOWN, None)
-            st.rerun()
+    if not isinstance(notes, dict) or not notes.get("ignored"):
+        return
+    source, ignored = notes["source"], notes["ignored"]
+    with st.container(key=LINK_NOTES):
+        head = (
+            f"**The form was filled from the {source}, except for "
+            f"{len(ignored)} setting{'s' * (len(ignored) != 1)} it ignored:**"
+            if notes.get("filled")
+            else f"**Nothing in the {source} could be used; the form is unchanged. Ignored:**"
+        )
+        lines = [head, *(f"- {md_escape(item)}" for item in ignored)]
+        if notes.get("used"):
+            lines.append(f"\nTaken from the {source}: {md_escape(', '.join(notes['used']))}.")
+        st.warning("\n".join(lines), icon=":material/link_off:")
+        st.button("OK", key=Keys.LINK_NOTES_OK, on_click=_dismiss_notes)
 
 
 def render_links(session: Session) -> None:
-    """Copy link (the address fills the form), export and import the settings as JSON."""
-    render_notes()
+    """Show the link to these settings (to copy), export and import them as JSON."""
     draft = session.draft
-    if st.button("Copy link to these settings", icon=":material/link:", key=Keys.COPY_LINK):
+    if st.button("Show link to copy", icon=":material/link:", key=Keys.COPY_LINK):
         params = link_params(draft)
         st.query_params.from_dict(params)
         fingerprint = {k: [v] for k, v in params.items()}
         st.session_state[Keys.LINK_APPLIED] = hashlib.sha256(
             json.dumps(fingerprint, sort_keys=True).encode()
         ).hexdigest()
-        st.session_state[Keys.LINK_SHOWN] = None
         st.session_state[Keys.LINK_TEXT] = link_url(str(st.context.url or ""), draft)
     if text := st.session_state.get(Keys.LINK_TEXT):
         st.code(text, language=None, wrap_lines=True)
-        st.caption("Copy it with the button at the code's corner. No key, no local image.")
+        st.caption(
+            "Copy it with the copy icon at the box's top right corner (it is in the address "
+            "bar too). No key, no local image."
+        )
     cols = st.columns(2)
     cols[0].download_button(
         "Export JSON",
@@ -138,9 +178,9 @@ def _local_images(draft: Draft, image_bytes: dict[str, bytes], body: dict) -> li
 
 def _tabs(code: Snippets) -> None:
     curl, python, js = st.tabs(["cURL", "Python", "JavaScript"])
-    curl.code(code.curl, language="bash", wrap_lines=True)
-    python.code(code.python, language="python", wrap_lines=True)
-    js.code(code.javascript, language="javascript", wrap_lines=True)
+    curl.code(code.curl, language="bash")
+    python.code(code.python, language="python")
+    js.code(code.javascript, language="javascript")
 
 
 def render_code(
@@ -177,3 +217,35 @@ def render_code(
             else ""
         )
     )
+
+
+def _close_code() -> None:
+    st.session_state.pop(Keys.CODE_OPEN, None)
+
+
+@st.dialog("Copy as code", width="large", icon=":material/terminal:", on_dismiss=_close_code)
+def _code_dialog(
+    session: Session,
+    request: KlingV3Request | KlingV26Request | None,
+    base_url: str,
+    *,
+    demo: bool,
+) -> None:
+    render_code(session, request, base_url, demo=demo)
+
+
+def render_code_button(
+    session: Session,
+    request: KlingV3Request | KlingV26Request | None,
+    base_url: str,
+    *,
+    demo: bool,
+) -> None:
+    """A "Copy as code" button opening the code, wide, in a dialog that stays open across
+    reruns until it is closed (never over the paid-run confirmation: one dialog at a time)."""
+    if st.button("Copy as code", icon=":material/terminal:", key=Keys.SHOW_CODE, width="stretch"):
+        st.session_state[Keys.CODE_OPEN] = True
+    if st.session_state.get(Keys.CONFIRMING):
+        _close_code()
+    if st.session_state.get(Keys.CODE_OPEN):
+        _code_dialog(session, request, base_url, demo=demo)

@@ -102,6 +102,12 @@ class BatchPlan(BaseModel):
     varied: list[str]
 
     @property
+    def columns(self) -> list[str]:
+        """The settings the table shows, in the form's order (every combination has each)."""
+        titles = [title for _, _, title in AXES] + ["Take"]
+        return [t for t in titles if any(t in c.settings for c in self.combinations)]
+
+    @property
     def accepted(self) -> list[Combination]:
         return [c for c in self.combinations if c.request is not None]
 
@@ -124,7 +130,7 @@ def _shown(path: str, value: Any) -> str:
     if path == "input.duration":
         return f"{value} s"
     if path == "input.sound":
-        return "sound" if value == "on" else "silent"
+        return "On" if value == "on" else "Off"
     return "(none)" if value in (None, "") else str(value)
 
 
@@ -196,7 +202,17 @@ def plan_batch(base: Draft, variations: Variations) -> BatchPlan:
         wanted = {path: value for (path, _), value in zip(varied, choice, strict=True)}
         for take in range(1, variations.takes + 1):
             combos.append(_combine(base, len(combos) + 1, take, wanted))
+    # a setting one combination notes (the model changes it) is shown in every row: the
+    # others keep the form's value
+    form = coerced_values(base.model, base.values)
+    for _, path, title in AXES:
+        if any(title in c.settings for c in combos):
+            for combo in combos:
+                combo.settings.setdefault(title, _shown(path, form.get(path)))
     if variations.takes > 1:
         for combo in combos:
             combo.settings["Take"] = str(combo.take)
-    return BatchPlan(combinations=combos, varied=variations.varied())
+    plan = BatchPlan(combinations=combos, varied=variations.varied())
+    for combo in combos:  # in the table's order
+        combo.settings = {t: combo.settings[t] for t in plan.columns if t in combo.settings}
+    return plan

@@ -97,18 +97,19 @@ class Standing:
     daily_limit: Decimal
     monthly_limit: Decimal | None = None
 
-    def refusal(self, price: Decimal, sent: str = "") -> str | None:
-        """Why a run of `price` may not be reserved now (None when it may)."""
+    def refusal(self, price: Decimal, sent: str = "", *, what: str = "This run") -> str | None:
+        """Why a run (or `what`: "This batch") of `price` may not be reserved now (None when
+        it may)."""
         if self.today + price > self.daily_limit:
             return (
-                f"This run ({format_usd(price)}) would take today's spend "
+                f"{what} ({format_usd(price)}) would take today's spend "
                 f"({format_usd(self.today)}) over the daily budget "
                 f"({format_usd(self.daily_limit)}). {sent}"
                 "Raise today's budget in the sidebar or choose cheaper settings."
             )
         if self.monthly_limit is not None and self.month + price > self.monthly_limit:
             return (
-                f"This run ({format_usd(price)}) would take this month's spend "
+                f"{what} ({format_usd(price)}) would take this month's spend "
                 f"({format_usd(self.month)}) over the monthly budget "
                 f"({format_usd(self.monthly_limit)}). {sent}"
                 "Choose cheaper settings, or wait for next month."
@@ -119,11 +120,11 @@ class Standing:
 class BudgetExceededError(Exception):
     """A submit was refused before anything was sent: it would take spend over the budget."""
 
-    def __init__(self, *, price: Decimal, standing: Standing) -> None:
+    def __init__(self, *, price: Decimal, standing: Standing, what: str = "This run") -> None:
         self.price = price
         self.standing = standing
-        message = standing.refusal(price, sent="Nothing was sent. ")
-        super().__init__(message or "This run does not fit the budget. Nothing was sent.")
+        message = standing.refusal(price, sent="Nothing was sent. ", what=what)
+        super().__init__(message or f"{what} does not fit the budget. Nothing was sent.")
 
 
 def committed(run: Run) -> Decimal:

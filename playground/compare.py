@@ -9,13 +9,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelhunter.pricing import format_usd
+from modelhunter.requests import MODE_LABELS
+from playground.curation import display_title
 from playground.runs import Run
 
 __all__ = [
     "MAX_COMPARED",
     "column_weights",
+    "compare_label",
+    "duration",
     "compare_params",
     "facts",
+    "leader",
     "parse_compare",
     "settings_rows",
 ]
@@ -37,6 +42,30 @@ def parse_compare(params: Mapping[str, Any]) -> list[str]:
         raw = raw[0] if raw else ""
     ids = [part for part in str(raw or "").split(",") if _RUN_ID.fullmatch(part)]
     return list(dict.fromkeys(ids))[:MAX_COMPARED]
+
+
+def compare_label(run: Run) -> str:
+    """How the picker names a run: when, model, duration, mode, sound, then its title, so
+    runs that differ only in duration or mode read differently."""
+    when = run.created_at.astimezone().strftime("%d %b %H:%M")
+    parts = [when, run.model]
+    if run.request is not None:
+        data = run.request.input
+        parts += [f"{data.duration} s", MODE_LABELS.get(data.mode, data.mode)]
+        parts.append("sound" if data.sound == "on" else "silent")
+    title = display_title(run)
+    return " · ".join([*parts, title[:50] + ("…" if len(title) > 50 else "")])
+
+
+def duration(run: Run) -> int:
+    """The clip's length in seconds, as asked for (0 when unknown)."""
+    return run.request.input.duration if run.request is not None else 0
+
+
+def leader(runs: list[Run]) -> int:
+    """Which clip's controls drive the others: the longest (the first of equals), so no
+    clip is cut short by another's loop."""
+    return max(range(len(runs)), key=lambda n: (duration(runs[n]), -n))
 
 
 def column_weights(runs: list[Run]) -> list[float]:

@@ -110,7 +110,7 @@ def reserve_many(db: sqlite3.Connection, runs: list[Run], budget: Budget) -> Non
         raise ValueError("These runs are reserved already: a batch is reserved once.")
     standing = _standing(db, budget, budget.windows(runs[0].created_at))
     if standing.refusal(total) is not None:
-        raise BudgetExceededError(price=total, standing=standing)
+        raise BudgetExceededError(price=total, standing=standing, what="This batch")
     for run in runs:
         _upsert(db, run)
 

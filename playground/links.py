@@ -6,7 +6,9 @@ only when it was given as a URL. Never the key, never a local image's data.
 
 Reading is tolerant and strict at once: every parameter is checked on its own against the
 chosen model's schema; what is valid fills the form, everything else is listed with the
-reason it was ignored. Nothing in a link can raise.
+reason it was ignored. Nothing in a link can raise. A page address gives every parameter as
+a list (`st.query_params.get_all`): a parameter given more than once counts by its first
+value, the model's included.
 """
 
 from __future__ import annotations
@@ -131,11 +133,18 @@ def _clip(text: str) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
+def _first(raw: Any) -> Any:
+    """A parameter given more than once (a list, from a page address): its first value."""
+    if isinstance(raw, list):
+        return raw[0] if raw else ""
+    return raw
+
+
 def read_settings(params: Mapping[str, Any], current: Draft) -> LinkRead:
     """The form `params` describe (from a link or a settings file), on top of nothing but
     the form's own local images; `draft` is None when no parameter is a setting."""
     read = LinkRead(draft=None)
-    items = list(params.items())
+    items = [(str(name), _first(raw)) for name, raw in params.items()]
     if len(items) > MAX_PARAMS:
         read.ignored.append(f"{len(items) - MAX_PARAMS} parameters beyond the first {MAX_PARAMS}")
         items = items[:MAX_PARAMS]
@@ -147,15 +156,12 @@ def read_settings(params: Mapping[str, Any], current: Draft) -> LinkRead:
             read.used.append("model")
         else:
             read.ignored.append(
-                f"model “{_clip(str(raw_model))}”: not one of {', '.join(MODEL_IDS)}"
+                f"Model “{_clip(str(raw_model))}”: not one of {', '.join(MODEL_IDS)}"
             )
     specs = _specs(model)
     values: dict[str, Any] = {}
     images = {k: v for k, v in current.images.items() if v.kind == "upload"}
     for name, raw in items:
-        name = str(name)
-        if isinstance(raw, list):  # a parameter given twice: the first counts
-            raw = raw[0] if raw else ""
         if name == "model":
             continue
         if name in _NOT_FROM_LINKS:
@@ -171,7 +177,9 @@ def read_settings(params: Mapping[str, Any], current: Draft) -> LinkRead:
         if spec.kind == "image":
             url = _url(str(raw))
             if url is None:
-                read.ignored.append(f"{spec.title}: only an http(s) image address is taken")
+                read.ignored.append(
+                    f"{spec.title} “{_clip(str(raw))}”: only an http(s) image address is taken"
+                )
                 continue
             images[name] = ImageChoice(kind="url", name=url.rsplit("/", 1)[-1] or url, url=url)
             read.used.append(name)
@@ -201,4 +209,9 @@ def read_file(data: bytes, current: Draft) -> LinkRead:
     if not isinstance(loaded, dict) or FILE_MARK not in loaded:
         return LinkRead(draft=None, ignored=["the file is not a Kling Playground settings file"])
     loaded.pop(FILE_MARK)
+    # a list in a file is one value (shots, voices), not a parameter given twice
+    loaded = {
+        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+        for k, v in loaded.items()
+    }
     return read_settings(loaded, current)

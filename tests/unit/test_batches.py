@@ -86,13 +86,28 @@ def test_combinations_the_api_would_refuse_are_listed_with_a_reason_and_not_pric
     )
     refused = {tuple(c.settings.values()): c.refusal for c in plan.refused}
     assert refused == {
-        ("kling-v2-6", "sound", "5 s (form: 7 s)"): "Sound On needs Mode: Pro on kling-v2-6."
+        ("kling-v2-6", "5 s (form: 7 s)", "On"): "Sound On needs Mode: Pro on kling-v2-6."
     }
+    # every row shows every column, in the form's order; the v3 rows keep the form's 7 s
+    assert plan.columns == ["Model", "Duration", "Sound"]
+    assert [c.settings["Duration"] for c in plan.combinations] == ["7 s", "7 s"] + [
+        "5 s (form: 7 s)"
+    ] * 2
     # the form's 7 s becomes v2.6's nearest duration, as switching model in the form does
     v26 = next(c for c in plan.accepted if c.draft.model == "kling-v2-6")
     assert v26.settings["Duration"] == "5 s (form: 7 s)" and v26.request.input.duration == 5
     assert len(plan.accepted) == 3
     assert plan.total == sum((c.price for c in plan.accepted), Decimal(0))
+
+
+def test_a_setting_the_model_changes_is_shown_in_every_row_with_the_form_s_value() -> None:
+    plan = plan_batch(
+        _draft(duration=5, sound="on", mode="std"),
+        Variations(prompts=["a", "b"], models=["kling-v3", "kling-v2-6"]),
+    )
+    assert plan.columns == ["Prompt", "Model", "Sound"]
+    assert [list(c.settings) for c in plan.combinations] == [plan.columns] * 4
+    assert [c.settings["Sound"] for c in plan.combinations] == ["On", "Off (form: On)"] * 2
 
 
 def test_takes_repeat_each_combination_and_too_many_combinations_are_refused() -> None:
@@ -139,7 +154,7 @@ def test_a_live_batch_over_budget_reserves_and_sends_nothing(
     jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, wire)
     plan = plan_batch(_draft(duration=10), Variations(prompts=["a", "b", "c"], modes=["pro"]))
     budget = Budget(daily=plan.total - Decimal("0.01"))
-    with pytest.raises(BudgetExceededError):
+    with pytest.raises(BudgetExceededError, match=r"^This batch \(\$"):
         send_batch(jobs, plan, lambda i: {}, budget=budget)
     assert wire.submits == [] and jobs.store.runs() == [] and jobs.store.batches.all() == []
     assert jobs.store.ledger.standing(budget, manual_clock.now()).today == 0
