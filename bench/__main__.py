@@ -36,6 +36,7 @@ MODULES = (
     "client",
     "synth",
     "coldstart",
+    "latency",
     "sessions",
     "batch",
     "export",
