@@ -16,6 +16,7 @@ from playground.state import (
     active_key,
     budget_standing,
     connection_status,
+    daily_budget,
     get_jobs,
     get_session,
     get_settings,
@@ -34,7 +35,7 @@ spend_slot = render_sidebar(
     settings,
     backend.mode,
     active_key(settings, session),
-    daily_budget=budget_standing(jobs, settings).daily_limit if live else None,
+    daily_budget=daily_budget(jobs, settings) if live else None,
     on_budget=functools.partial(set_daily_budget, jobs, settings),
 )
 

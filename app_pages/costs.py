@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.costs import render_costs
 from playground.costs import cost_lines
-from playground.state import budget_standing, get_jobs, get_session, get_settings
+from playground.state import daily_budget, get_jobs, get_session, get_settings
 
 session = get_session()
 jobs, backend = get_jobs()
@@ -22,5 +22,5 @@ st.caption(
 )
 runs = {r.run_id: r for r in jobs.store.runs()}
 lines = cost_lines(jobs.store.ledger.entries(), runs, live=live, tz=ZoneInfo(settings.budget_tz))
-limit = budget_standing(jobs, settings).daily_limit if live else None
+limit = daily_budget(jobs, settings) if live else None
 render_costs(lines, live=live, daily_limit=limit)

@@ -39,12 +39,6 @@ class SubmitLookup(BaseModel):
     candidates: list[Task] = Field(default_factory=list)
 
 
-def _in_window(task: Task, since: datetime | None, until: datetime | None) -> bool:
-    return (since is None or task.created_at >= since) and (
-        until is None or task.created_at <= until
-    )
-
-
 def lookup_submit(
     client: Client,
     client_ref: str,
@@ -70,7 +64,8 @@ def lookup_submit(
         if since is not None and task.created_at < since:
             break
         same_model = model is None or not task.model or task.model == model
-        if task.metadata is None and same_model and _in_window(task, since, until):
+        in_window = until is None or task.created_at <= until  # `since` was checked above
+        if task.metadata is None and same_model and in_window:
             unverified.append(task)
     candidates: list[Task] = []
     for listed in unverified[:MAX_CANDIDATE_FETCHES]:

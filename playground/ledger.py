@@ -163,15 +163,20 @@ def _standing(
             _stamp(windows.day_start),
         ),
     ).fetchall()
-    override = db.execute(
-        "SELECT amount FROM daily_budgets WHERE day=?", (windows.day.isoformat(),)
-    ).fetchone()
     return Standing(
         today=sum((Decimal(amount) * n for amount, today, n in rows if today), Decimal(0)),
         month=sum((Decimal(amount) * n for amount, _, n in rows), Decimal(0)),
-        daily_limit=Decimal(override[0]) if override else budget.daily,
+        daily_limit=_daily_limit(db, budget, windows),
         monthly_limit=budget.monthly,
     )
+
+
+def _daily_limit(db: sqlite3.Connection, budget: Budget, windows: Windows) -> Decimal:
+    """Today's budget: the amount set for this day (sidebar), else the configured one."""
+    override = db.execute(
+        "SELECT amount FROM daily_budgets WHERE day=?", (windows.day.isoformat(),)
+    ).fetchone()
+    return Decimal(override[0]) if override else budget.daily
 
 
 class Ledger:
@@ -185,6 +190,11 @@ class Ledger:
         """Spend and limits of the windows holding `now`, across every tab and process."""
         with self._connect() as db:
             return _standing(db, budget, budget.windows(now))
+
+    def daily_limit(self, budget: Budget, now: datetime) -> Decimal:
+        """Today's budget alone (no spend summed: for views that show only the limit)."""
+        with self._connect() as db:
+            return _daily_limit(db, budget, budget.windows(now))
 
     def reserve_many(self, runs: list[Run], budget: Budget) -> None:
         """Reserve a batch's runs in one transaction, all or nothing (see `reserve_many`).

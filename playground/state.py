@@ -42,6 +42,7 @@ __all__ = [
     "Session",
     "active_key",
     "budget_standing",
+    "daily_budget",
     "cancel_run",
     "check_run",
     "connection_status",
@@ -371,6 +372,11 @@ def dismiss_recovery() -> None:
 def budget_standing(jobs: Jobs, settings: Settings) -> Standing:
     """Today's and this month's spend and limits for the key in use, from its ledger."""
     return jobs.store.ledger.standing(Budget.from_settings(settings), jobs.now())
+
+
+def daily_budget(jobs: Jobs, settings: Settings) -> Decimal:
+    """Today's budget of the key in use, without summing the spend (sidebar, cost view)."""
+    return jobs.store.ledger.daily_limit(Budget.from_settings(settings), jobs.now())
 
 
 def set_daily_budget(jobs: Jobs, settings: Settings, amount: Decimal) -> None:
