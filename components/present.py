@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.keep_playing import keep_playing
 from components.safe import md_escape
 from playground.curation import display_title
 from playground.presentation import GRID_SIZES, clip_seconds, step
@@ -25,26 +26,6 @@ CHROMELESS_CSS = """<style>
   width:auto!important;max-width:100%;display:block;margin:0 auto;background:#000}
 .st-key-present_stage [data-testid=stCaptionContainer]{font-size:1.05rem}
 </style>"""
-
-
-# Every clip on the stage keeps playing, muted and looping: a clip that a redraw puts back at
-# 0:00 paused (a new layout, the start image shown) is started again; one the viewer paused
-# part-way stays paused.
-_KEEP_PLAYING_JS = r"""
-export default function({ data }) {
-  const keep = () => document.querySelectorAll(data.selector).forEach(v => {
-    v.muted = true; v.loop = true;
-    if (v.paused && v.currentTime < 0.05 && v.readyState >= 2) v.play().catch(() => {});
-    if (v.__kpKept) return;
-    v.__kpKept = true;
-    v.addEventListener('loadeddata', () => v.play().catch(() => {}));
-  });
-  keep();
-  clearInterval(window.__kpPresentKeeper);
-  window.__kpPresentKeeper = setInterval(keep, 300);
-}
-"""
-_keep_playing = st.components.v2.component("kp_present_keep_playing", js=_KEEP_PLAYING_JS)
 
 
 def _grid_to_url() -> None:
@@ -120,7 +101,7 @@ def render_stage(
                     _clip(run, video_path(run), image, (index + n) % count + 1, count)
 
     stage()
-    _keep_playing(key="present_keep_playing", data={"selector": ".st-key-present_stage video"})
+    keep_playing(".st-key-present_stage video", key="present_keep_playing")
     _controls(count, grid, playing, show_image, exit_page)  # outside: a click redraws it all
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from components.keep_playing import keep_playing
 from components.safe import md_escape
 from playground.curation import display_title
 from playground.export import download_name
@@ -50,7 +51,9 @@ def render_linked_run(run: Run, video: Path | None, start_image: Path | None, *,
     clip, side = st.columns([3, 2])
     with clip:
         if video is not None:
-            st.video(str(video), autoplay=True, muted=True, loop=True)
+            with st.container(key="linked_clip"):
+                st.video(str(video), autoplay=True, muted=True, loop=True)
+            keep_playing(".st-key-linked_clip video", key="linked_keep_playing")
             st.download_button(
                 "Download",
                 lambda: video.read_bytes(),
