@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test bench lint chromium clean
+.PHONY: run test bench lint chromium postgresql oidc clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,34 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
+## Debian PostgreSQL binaries for the store tests (tests/pg_server.py starts throwaway servers of
+## its own). No Debian cluster: a fresh install is told not to create (or start) one.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  [ -e /etc/postgresql-common/createcluster.conf ] || { \
+	    $$SUDO mkdir -p /etc/postgresql-common && \
+	    echo 'create_main_cluster = false' | $$SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null; }; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+## node and the local OpenID Connect provider for the sign-in tests (tests/oidc, npm ci from its lock).
+OIDC := tests/oidc
+oidc:
+	@{ command -v node && command -v npm; } >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@[ $(OIDC)/node_modules/.installed -nt $(OIDC)/package-lock.json ] || { \
+	  npm ci --prefix $(OIDC) --no-audit --no-fund --loglevel=error && \
+	  touch $(OIDC)/node_modules/.installed; }
+
 ## Set up and start the playground (Demo mode when no MODELHUNTER_KEY is configured).
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 ## Set up and run the whole test suite: unit, AppTest and real-browser end-to-end.
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev chromium postgresql oidc
 	$(PY) -m pytest
 
 ## Run every benchmark and print the ratio table.

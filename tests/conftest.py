@@ -60,3 +60,55 @@ def fake_modelhunter(manual_clock):  # -> Iterator[fake_modelhunter.FakeModelHun
     fake = FakeModelHunter(clock=manual_clock, synthesize_videos=False)
     yield fake
     fake.close()
+
+
+# Real local servers for the teams work (issue 16): a PostgreSQL server (`make postgresql`) and
+# an OpenID Connect provider (`make oidc`). Each starts once per session, when a test first asks.
+
+
+@pytest.fixture(scope="session")
+def postgres_server():  # -> Iterator[tests.pg_server.PostgresServer]
+    """A real PostgreSQL server for this test session (127.0.0.1, user `postgres`, no password).
+
+    `postgres_server.create_database()` makes another fresh database and returns its URL (for
+    a test whose app processes share one store); `drop_database(url)` drops it.
+    """
+    import shutil
+    import tempfile
+
+    from tests.pg_server import PostgresServer
+
+    base = tempfile.mkdtemp(prefix="kling-pg-")  # not tmp_path: the server user must reach it
+    server = PostgresServer(base)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):  # -> Iterator[str]
+    """A fresh empty database on `postgres_server`, dropped after the test (its open
+    connections ended): `postgresql+psycopg://postgres@127.0.0.1:<port>/t_<hex>`."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory):  # -> Iterator[OidcProvider]
+    """A real OpenID Connect provider for this session (node, oauth2-mock-server).
+
+    `.issuer` (http://127.0.0.1:<port>), `.port`, `.metadata_url`; `.sign_in_as(email, name)`
+    names who the next sign-in is (every /authorize is approved at once);
+    `.auth_secrets_toml(redirect_uri)` is the `[auth]` section for the app's secrets.toml.
+    """
+    from tests.oidc_provider import OidcProvider
+
+    provider = OidcProvider(tmp_path_factory.mktemp("oidc") / "who.json")
+    try:
+        yield provider.start()
+    finally:
+        provider.stop()
