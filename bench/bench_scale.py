@@ -159,7 +159,7 @@ def fill_runs(store: Store, runs: int) -> list[Run]:
                 phase="tracking",
                 task=task,
             )
-            Store._write(db, run)
+            store._write(db, run)
             if n % max(1, runs // 4) == 0:
                 sample.append(run)
     return sample

@@ -8,9 +8,7 @@ A batch is saved with the run id of every combination it sent; its runs carry
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -18,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from playground.budget import committed
+from playground.database import Place, sql
 from playground.runs import Run
 
 __all__ = [
@@ -27,11 +26,8 @@ __all__ = [
     "BatchTotals",
     "RefusedItem",
     "batch_totals",
-    "create_tables",
     "totals_by_batch",
 ]
-
-Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
 
 
 class BatchItem(BaseModel):
@@ -95,34 +91,38 @@ def batch_totals(batch: Batch, runs: Iterable[Run]) -> BatchTotals:
     )
 
 
-def create_tables(db: sqlite3.Connection) -> None:
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS batches "
-        "(batch_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, body TEXT NOT NULL)"
-    )
-
-
 class BatchBook:
-    """The batches of one store (the store passes its connection)."""
+    """The batches of one store's person (the store passes its place)."""
 
-    def __init__(self, connect: Connect, transaction: Connect) -> None:
-        self._connect = connect
-        self._transaction = transaction
+    def __init__(self, place: Place) -> None:
+        self._place = place
 
     def save(self, batch: Batch) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO batches(batch_id, created_at, body) VALUES (?,?,?) "
-                "ON CONFLICT(batch_id) DO UPDATE SET body=excluded.body",
-                (batch.batch_id, batch.created_at.isoformat(), batch.model_dump_json()),
+        with self._place.transaction() as db:
+            sql(
+                db,
+                "INSERT INTO batches(batch_id, scope, owner, created_at, body) VALUES "
+                "(:id, :scope, :owner, :at, :body) ON CONFLICT(batch_id) DO UPDATE SET "
+                "body=excluded.body",
+                id=batch.batch_id,
+                scope=self._place.scope,
+                owner=self._place.owner,
+                at=batch.created_at.isoformat(),
+                body=batch.model_dump_json(),
             )
 
     def all(self) -> list[Batch]:
-        """Every batch, newest first (a row that no longer reads is skipped)."""
-        with self._connect() as db:
-            rows = db.execute("SELECT body FROM batches ORDER BY created_at DESC").fetchall()
+        """Every batch of the person, newest first (a row that no longer reads is skipped)."""
+        with self._place.connect() as db:
+            result = sql(
+                db,
+                "SELECT body FROM batches WHERE scope=:scope AND owner=:owner "
+                "ORDER BY created_at DESC",
+                scope=self._place.scope,
+                owner=self._place.owner,
+            ).all()
         batches = []
-        for (body,) in rows:
+        for (body,) in result:
             try:
                 batches.append(Batch.model_validate_json(body))
             except (ValidationError, json.JSONDecodeError):

@@ -32,6 +32,7 @@ __all__ = [
     "Budget",
     "BudgetExceededError",
     "Standing",
+    "TeamStanding",
     "Windows",
     "committed",
     "needs_confirmation",
@@ -62,11 +63,15 @@ class Windows:
 
 @dataclass(frozen=True)
 class Budget:
-    """The configured limits: USD per calendar day and, optionally, per month, in `tz`."""
+    """The configured limits: USD per calendar day and, optionally, per month, in `tz` (with
+    sign-in: each person's default limits, and the team's)."""
 
     daily: Decimal
     monthly: Decimal | None = None
     tz: tzinfo = UTC
+    # With sign-in: the team's limits unless an admin set others (None: no cap).
+    team_daily: Decimal | None = None
+    team_monthly: Decimal | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Budget:
@@ -74,6 +79,8 @@ class Budget:
             daily=settings.budget_usd,
             monthly=settings.budget_monthly_usd,
             tz=zone(settings.budget_tz),
+            team_daily=settings.team_budget_usd,
+            team_monthly=settings.team_budget_monthly_usd,
         )
 
     def windows(self, now: datetime) -> Windows:
@@ -90,30 +97,65 @@ class Budget:
 
 @dataclass(frozen=True)
 class Standing:
-    """Spend and limits of the current windows, as the ledger has them."""
+    """Spend and limits of the current windows, as the ledger has them.
+
+    With sign-in, these are the person's, limits set by an admin (`managed`), and `team` is
+    the whole team's standing (its limits may be None: no cap); a run must fit both.
+    """
 
     today: Decimal
     month: Decimal
     daily_limit: Decimal
     monthly_limit: Decimal | None = None
+    team: TeamStanding | None = None
+    managed: bool = False
 
     def refusal(self, price: Decimal, sent: str = "", *, what: str = "This run") -> str | None:
         """Why a run (or `what`: "This batch") of `price` may not be reserved now (None when
         it may)."""
+        whose = "your" if self.managed else "the"
+        raise_it = (
+            "Ask an admin to raise your budget, or choose cheaper settings."
+            if self.managed
+            else "Raise today's budget in the sidebar or choose cheaper settings."
+        )
         if self.today + price > self.daily_limit:
             return (
                 f"{what} ({format_usd(price)}) would take today's spend "
-                f"({format_usd(self.today)}) over the daily budget "
-                f"({format_usd(self.daily_limit)}). {sent}"
-                "Raise today's budget in the sidebar or choose cheaper settings."
+                f"({format_usd(self.today)}) over {whose} daily budget "
+                f"({format_usd(self.daily_limit)}). {sent}{raise_it}"
             )
         if self.monthly_limit is not None and self.month + price > self.monthly_limit:
             return (
                 f"{what} ({format_usd(price)}) would take this month's spend "
-                f"({format_usd(self.month)}) over the monthly budget "
+                f"({format_usd(self.month)}) over {whose} monthly budget "
                 f"({format_usd(self.monthly_limit)}). {sent}"
                 "Choose cheaper settings, or wait for next month."
             )
+        return self.team.refusal(price, sent, what=what) if self.team else None
+
+
+@dataclass(frozen=True)
+class TeamStanding:
+    """The whole team's spend in the current windows and its limits (None: no cap)."""
+
+    today: Decimal
+    month: Decimal
+    daily_limit: Decimal | None = None
+    monthly_limit: Decimal | None = None
+
+    def refusal(self, price: Decimal, sent: str = "", *, what: str = "This run") -> str | None:
+        """Why `price` does not fit the team's budget now (None when it does)."""
+        for spent, limit, when, window in (
+            (self.today, self.daily_limit, "today", "daily"),
+            (self.month, self.monthly_limit, "this month", "monthly"),
+        ):
+            if limit is not None and spent + price > limit:
+                return (
+                    f"{what} ({format_usd(price)}) would take the team's spend {when} "
+                    f"({format_usd(spent)}) over the team's {window} budget "
+                    f"({format_usd(limit)}). {sent}Ask an admin, or choose cheaper settings."
+                )
         return None
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
 from playground.curation import batch_of, display_title
+from playground.ledger import Entry
 from playground.runs import Run
 
 __all__ = ["CostLine", "CostRow", "by_group", "cost_lines", "lines_csv", "total"]
@@ -33,6 +34,7 @@ class CostLine(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     run_id: str
+    owner: str = ""  # whose run (the person's email with sign-in)
     day: date
     model: str
     batch: str
@@ -54,9 +56,6 @@ class CostRow(BaseModel):
     in_progress: Decimal
 
 
-Entry = tuple[str, datetime, Decimal, Decimal, str]
-
-
 def cost_lines(
     entries: Iterable[Entry],
     runs: dict[str, Run],
@@ -68,7 +67,7 @@ def cost_lines(
     """One line per ledger entry that was sent (oldest first); days in the budget's timezone."""
     names = batch_names or {}
     lines = []
-    for run_id, at, price, amount, kind in entries:
+    for run_id, owner, at, price, amount, kind in entries:
         if kind == "released":
             continue
         run = runs.get(run_id)
@@ -76,6 +75,7 @@ def cost_lines(
         lines.append(
             CostLine(
                 run_id=run_id,
+                owner=owner,
                 day=at.astimezone(tz).date(),
                 model=run.model if run else DELETED,
                 batch=_batch(run, names),

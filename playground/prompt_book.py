@@ -7,42 +7,20 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Literal
+
+from playground.database import Place, sql
 
 __all__ = [
     "MAX_PRESET_NAME",
     "PromptBook",
     "PromptKind",
-    "create_tables",
 ]
 
 PromptKind = Literal["prompt", "negative_prompt"]
 MAX_PRESET_NAME = 60
 MAX_HISTORY = 200  # per kind; the oldest beyond it are forgotten
-Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
-
-_TABLES = (
-    """
-    CREATE TABLE IF NOT EXISTS prompt_history (
-        kind TEXT NOT NULL, text TEXT NOT NULL, last_used TEXT NOT NULL,
-        uses INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (kind, text)
-    )
-    """,
-    """
-    CREATE TABLE IF NOT EXISTS presets (
-        name TEXT PRIMARY KEY, updated_at TEXT NOT NULL, body TEXT NOT NULL
-    )
-    """,
-)
-
-
-def create_tables(db: sqlite3.Connection) -> None:
-    for statement in _TABLES:
-        db.execute(statement)
 
 
 def _now() -> str:
@@ -62,11 +40,13 @@ def _clean_name(name: str) -> str:
 
 
 class PromptBook:
-    """Prompt history and presets of one store (the store passes its connection)."""
+    """Prompt history and presets of one store's person (the store passes its place)."""
 
-    def __init__(self, connect: Connect, transaction: Connect) -> None:
-        self._connect = connect
-        self._transaction = transaction
+    def __init__(self, place: Place) -> None:
+        self._place = place
+
+    def _where(self) -> dict[str, str]:
+        return {"scope": self._place.scope, "owner": self._place.owner}
 
     # --- prompt history --------------------------------------------------------------
 
@@ -75,17 +55,24 @@ class PromptBook:
         text = (text or "").strip()
         if not text:
             return
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO prompt_history(kind, text, last_used) VALUES (?,?,?) "
-                "ON CONFLICT(kind, text) DO UPDATE SET last_used=excluded.last_used, "
-                "uses=uses+1",
-                (kind, text, _now()),
+        mine = "scope=:scope AND owner=:owner AND kind=:kind"
+        with self._place.transaction() as db:
+            sql(
+                db,
+                "INSERT INTO prompt_history(scope, owner, kind, text, last_used) VALUES "
+                "(:scope, :owner, :kind, :text, :now) ON CONFLICT(scope, owner, kind, text) "
+                "DO UPDATE SET last_used=excluded.last_used, uses=prompt_history.uses+1",
+                kind=kind,
+                text=text,
+                now=_now(),
+                **self._where(),
             )
-            db.execute(
-                "DELETE FROM prompt_history WHERE kind=? AND text NOT IN (SELECT text FROM "
-                "prompt_history WHERE kind=? ORDER BY last_used DESC LIMIT ?)",
-                (kind, kind, MAX_HISTORY),
+            sql(
+                db,
+                f"DELETE FROM prompt_history WHERE {mine} AND text NOT IN (SELECT text FROM "
+                f"prompt_history WHERE {mine} ORDER BY last_used DESC LIMIT {MAX_HISTORY})",
+                kind=kind,
+                **self._where(),
             )
 
     def recent(self, kind: PromptKind, search: str = "", limit: int = 10) -> list[str]:
@@ -93,13 +80,17 @@ class PromptBook:
         pattern = (
             "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT text FROM prompt_history WHERE kind=? AND text LIKE ? ESCAPE '\\' "
-                "ORDER BY last_used DESC LIMIT ?",
-                (kind, pattern, int(limit)),
-            ).fetchall()
-        return [r[0] for r in rows]
+        with self._place.connect() as db:
+            result = sql(
+                db,
+                "SELECT text FROM prompt_history WHERE scope=:scope AND owner=:owner AND "
+                "kind=:kind AND lower(text) LIKE lower(:pattern) ESCAPE '\\' "
+                f"ORDER BY last_used DESC LIMIT {int(limit)}",
+                kind=kind,
+                pattern=pattern,
+                **self._where(),
+            ).all()
+        return [r[0] for r in result]
 
     # --- presets ---------------------------------------------------------------------
 
@@ -111,26 +102,39 @@ class PromptBook:
             ValueError: the name is empty.
         """
         name = _clean_name(name)
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO presets(name, updated_at, body) VALUES (?,?,?) "
-                "ON CONFLICT(name) DO UPDATE SET updated_at=excluded.updated_at, "
-                "body=excluded.body",
-                (name, _now(), body),
+        with self._place.transaction() as db:
+            sql(
+                db,
+                "INSERT INTO presets(scope, owner, name, updated_at, body) VALUES "
+                "(:scope, :owner, :name, :now, :body) ON CONFLICT(scope, owner, name) DO "
+                "UPDATE SET updated_at=excluded.updated_at, body=excluded.body",
+                name=name,
+                now=_now(),
+                body=body,
+                **self._where(),
             )
         return name
 
     def presets(self) -> list[str]:
         """Preset names, alphabetically (any case)."""
-        with self._connect() as db:
-            rows = db.execute("SELECT name FROM presets ORDER BY name COLLATE NOCASE").fetchall()
-        return [r[0] for r in rows]
+        with self._place.connect() as db:
+            result = sql(
+                db,
+                "SELECT name FROM presets WHERE scope=:scope AND owner=:owner "
+                "ORDER BY lower(name), name",
+                **self._where(),
+            ).all()
+        return [r[0] for r in result]
 
     def preset(self, name: str) -> str | None:
         """The form saved as `name`, as saved (None when there is none)."""
-        with self._connect() as db:
-            row = db.execute("SELECT body FROM presets WHERE name=?", (name,)).fetchone()
-        return row[0] if row else None
+        with self._place.connect() as db:
+            return sql(
+                db,
+                "SELECT body FROM presets WHERE scope=:scope AND owner=:owner AND name=:name",
+                name=name,
+                **self._where(),
+            ).scalar()
 
     def rename_preset(self, old: str, new: str) -> str:
         """Rename a preset; returns the new name.
@@ -139,16 +143,30 @@ class PromptBook:
             ValueError: the new name is empty, taken by another preset, or `old` is gone.
         """
         new = _clean_name(new)
-        with self._transaction() as db:
-            if new != old and db.execute("SELECT 1 FROM presets WHERE name=?", (new,)).fetchone():
+        mine = "scope=:scope AND owner=:owner"
+        with self._place.transaction() as db:
+            taken = sql(
+                db, f"SELECT 1 FROM presets WHERE {mine} AND name=:name", name=new, **self._where()
+            ).first()
+            if new != old and taken:
                 raise ValueError(f"A preset called “{new}” exists already.")
-            changed = db.execute(
-                "UPDATE presets SET name=?, updated_at=? WHERE name=?", (new, _now(), old)
+            changed = sql(
+                db,
+                f"UPDATE presets SET name=:new, updated_at=:now WHERE {mine} AND name=:old",
+                new=new,
+                now=_now(),
+                old=old,
+                **self._where(),
             ).rowcount
         if not changed:
             raise ValueError(f"There is no preset called “{old}” any more.")
         return new
 
     def delete_preset(self, name: str) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM presets WHERE name=?", (name,))
+        with self._place.transaction() as db:
+            sql(
+                db,
+                "DELETE FROM presets WHERE scope=:scope AND owner=:owner AND name=:name",
+                name=name,
+                **self._where(),
+            )

@@ -8,47 +8,37 @@ settings, webhook, metadata) and never the API key.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
-__all__ = ["SavedDrafts", "create_tables"]
+from playground.database import Place, sql
 
-_TABLE = """
-CREATE TABLE IF NOT EXISTS drafts (
-    owner TEXT PRIMARY KEY,
-    saved_at TEXT NOT NULL,
-    body TEXT NOT NULL
-)
-"""
+__all__ = ["SavedDrafts"]
+
 _UPSERT = """
-INSERT INTO drafts(owner, saved_at, body) VALUES (?,?,?)
-ON CONFLICT(owner) DO UPDATE SET saved_at=excluded.saved_at, body=excluded.body
+INSERT INTO drafts(scope, owner, saved_at, body) VALUES (:scope, :owner, :at, :body)
+ON CONFLICT(scope, owner) DO UPDATE SET saved_at=excluded.saved_at, body=excluded.body
 """
-Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
-
-
-def create_tables(db: sqlite3.Connection) -> None:
-    """Create the drafts table (called by `Store` inside its opening transaction)."""
-    db.execute(_TABLE)
 
 
 class SavedDrafts:
-    """Drafts by owner, in the store's database (`connect`/`transaction` are the store's)."""
+    """Drafts by owner (a browser, or a person on a browser), in the store's workspace."""
 
-    def __init__(self, connect: Connect, transaction: Connect) -> None:
-        self._connect = connect
-        self._transaction = transaction
+    def __init__(self, place: Place) -> None:
+        self._place = place
 
     def save(self, owner: str, body: str) -> None:
         """Replace the owner's draft."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        with self._transaction() as db:
-            db.execute(_UPSERT, (owner, stamp, body))
+        with self._place.transaction() as db:
+            sql(db, _UPSERT, scope=self._place.scope, owner=owner, at=stamp, body=body)
 
     def load(self, owner: str) -> str | None:
         """The owner's draft as saved, or None."""
-        with self._connect() as db:
-            row = db.execute("SELECT body FROM drafts WHERE owner=?", (owner,)).fetchone()
-        return str(row[0]) if row else None
+        with self._place.connect() as db:
+            body = sql(
+                db,
+                "SELECT body FROM drafts WHERE scope=:scope AND owner=:owner",
+                scope=self._place.scope,
+                owner=owner,
+            ).scalar()
+        return None if body is None else str(body)

@@ -37,6 +37,25 @@ class Settings(BaseSettings):
     submit_timeout_s: float = Field(
         default=60.0, gt=0, le=600, description="How long a submit may take to answer."
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of a PostgreSQL database shared by app replicas "
+        "(none: an SQLite file per workspace in the data dir).",
+    )
+    trusted_user_header: str | None = Field(
+        default=None,
+        description="Sign-in by an SSO proxy: the request header naming the user's email "
+        "(trusted only behind a proxy that sets it and strips it from clients).",
+    )
+    admin_emails: str = Field(
+        default="", description="Comma-separated emails of the admins (budgets, spend)."
+    )
+    team_budget_usd: Decimal | None = Field(
+        default=None, ge=0, description="With sign-in: the whole team's daily budget."
+    )
+    team_budget_monthly_usd: Decimal | None = Field(
+        default=None, ge=0, description="With sign-in: the whole team's monthly budget."
+    )
     confirm_above_usd: Decimal = Field(
         default=Decimal("1.00"), ge=0, description="Ask to confirm single live runs above this."
     )
@@ -51,6 +70,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {name!r}; use e.g. UTC or Europe/Berlin") from exc
         return name
+
+    @property
+    def admins(self) -> frozenset[str]:
+        """Admin emails, lowercased."""
+        return frozenset(e.strip().lower() for e in self.admin_emails.split(",") if e.strip())
 
     @classmethod
     def load(cls, secrets: dict[str, Any] | None = None) -> Settings:

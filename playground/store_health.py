@@ -22,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+
 from playground.runs import Run
 
 __all__ = [
@@ -38,7 +40,7 @@ __all__ = [
     "videos_on_disk",
 ]
 
-Kind = Literal["corrupt", "no_space", "permission", "read_only", "in_the_way", "other"]
+Kind = Literal["corrupt", "no_space", "permission", "read_only", "in_the_way", "database", "other"]
 SQLITE_HEADER = b"SQLite format 3\x00"
 _ERRNO_KINDS: dict[int, Kind] = {
     errno.ENOSPC: "no_space",
@@ -68,6 +70,7 @@ _WHAT: dict[Kind, str] = {
     "read_only": "The data folder is on a read-only disk.",
     "in_the_way": "Something is in the way: a file stands where the data folder (or a "
     "folder inside it) should be, or the other way round.",
+    "database": "The database server (MODELHUNTER_DATABASE_URL) can't be reached.",
     "other": "The disk holding the data folder reported an error.",
 }
 _TODO: dict[Kind, str] = {
@@ -81,6 +84,8 @@ _TODO: dict[Kind, str] = {
     "folder, then reload the page.",
     "in_the_way": "Move the file out of the way, or set MODELHUNTER_DATA_DIR to another "
     "folder, then reload the page.",
+    "database": "Check that the database server is running and reachable from this app, "
+    "then reload the page. Nothing is lost: finished videos stay in the data folder.",
     "other": "Check the disk, then reload the page.",
 }
 
@@ -109,6 +114,10 @@ def classify(exc: BaseException) -> Kind | None:
     """The kind of a local storage failure; None for anything else (e.g. a bug, a lock)."""
     if isinstance(exc, StoreUnavailable):
         return exc.kind
+    if isinstance(exc, DBAPIError):  # SQLAlchemy's wrapper: judge what the driver raised
+        if isinstance(exc.orig, sqlite3.Error):
+            return classify(exc.orig)
+        return "database" if isinstance(exc, OperationalError) else None
     if isinstance(exc, sqlite3.Error):
         name = getattr(exc, "sqlite_errorname", "") or ""
         return next((k for prefix, k in _SQLITE_KINDS.items() if name.startswith(prefix)), None)
@@ -124,7 +133,7 @@ def translated(data_dir: Path) -> Iterator[None]:
         yield
     except StoreUnavailable:
         raise
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError, DBAPIError) as exc:
         kind = classify(exc)
         if kind is None:
             raise
