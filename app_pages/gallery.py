@@ -46,7 +46,8 @@ if link is not None:  # a result link: that run alone, with its settings and sta
         run, store = found
         start = run.images.get("image")
         image = store.image_path(start.sha256) if start and start.sha256 else None
-        render_linked_run(run, store.video_path(run), image, own=store is jobs.store)
+        own = store is jobs.store and run.run_id in session.runs  # not a teammate's
+        render_linked_run(run, store.video_path(run), image, own=own)
     st.stop()
 
 actions = run_actions(jobs, session)

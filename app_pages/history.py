@@ -12,7 +12,7 @@ from modelhunter.pricing import format_usd
 from modelhunter.requests import MODEL_IDS
 from modelhunter.responses import TaskPage, TaskStatus
 from playground.advice import advice
-from playground.history import ALL, HistoryFilters, fetch_page, recover
+from playground.history import ALL, HistoryFilters, fetch_page, own_tasks, recover
 from playground.runs import Run
 from playground.state import Keys, get_jobs, get_session
 
@@ -40,6 +40,9 @@ if render_prompt_matches(session, jobs.store):  # the API can't search prompts: 
 pager = session.history
 try:
     page = fetch_page(jobs, filters, pager.cursor_for(filters))
+    if session.person is not None:  # a teammate's tasks are theirs
+        team = jobs.store.task_ids(everyone=True)
+        page = own_tasks(page, jobs.store.task_ids(), team, admin=session.person.admin)
 except ApiError as exc:
     st.error(md_escape(advice(exc)), icon=":material/wifi_off:")
     page = None

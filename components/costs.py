@@ -71,8 +71,11 @@ def _chart(rows: list[CostRow], by: str, live: bool, daily_limit: Decimal | None
     return alt.layer(*layers).properties(height=320)
 
 
-def render_costs(lines: list[CostLine], *, live: bool, daily_limit: Decimal | None) -> None:
-    """Everything about the money of these runs (`daily_limit`: Live mode's budget line)."""
+def render_costs(
+    lines: list[CostLine], *, live: bool, daily_limit: Decimal | None, people: bool = False
+) -> None:
+    """Everything about the money of these runs (`daily_limit`: Live mode's budget line;
+    `people`: the team's runs, also grouped by person)."""
     overall = total(lines)
     cols = st.columns(3 if live else 2)
     cols[0].metric("Runs", overall.runs)
@@ -91,10 +94,15 @@ def render_costs(lines: list[CostLine], *, live: bool, daily_limit: Decimal | No
         st.info("No runs submitted yet: spend appears here once you generate.")
         return
     grouping = (
-        st.segmented_control("Group by", list(GROUPINGS), key=Keys.COSTS_GROUP, default="Day")
+        st.segmented_control(
+            "Group by",
+            list(groupings := {"Person": "owner", **GROUPINGS} if people else GROUPINGS),
+            key=Keys.COSTS_GROUP,
+            default="Person" if people else "Day",
+        )
         or "Day"
     )
-    field = GROUPINGS[grouping]
+    field = groupings[grouping]
     rows = by_group(lines, lambda ln: getattr(ln, field))
     line_at = daily_limit if live and field == "day" else None
     st.altair_chart(_chart(rows, grouping, live, line_at), width="stretch")
@@ -103,8 +111,8 @@ def render_costs(lines: list[CostLine], *, live: bool, daily_limit: Decimal | No
     st.dataframe(_table(rows, overall, live), hide_index=True, width="stretch")
     st.download_button(
         "Download CSV",
-        lines_csv(lines),
-        file_name="kling-costs.csv",
+        lines_csv(lines, people=people),
+        file_name="kling-team-costs.csv" if people else "kling-costs.csv",
         mime="text/csv",
         key=Keys.COSTS_CSV,
         icon=":material/download:",

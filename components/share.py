@@ -47,7 +47,7 @@ def render_linked_run(run: Run, video: Path | None, start_image: Path | None, *,
     title = display_title(run)
     st.subheader(md_escape(title), anchor=False)
     if not own:
-        st.caption("From a shared Demo workspace: view only.")
+        st.caption("Shared with you: view only (it is not in your gallery).")
     clip, side = st.columns([3, 2])
     with clip:
         if video is not None:

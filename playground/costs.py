@@ -28,6 +28,9 @@ DELETED = "(deleted run)"
 _ZERO = Decimal(0)
 
 
+NO_PERSON = "(before sign-in)"  # runs made before the team signed in, or without sign-in
+
+
 class CostLine(BaseModel):
     """One submitted run's money."""
 
@@ -75,7 +78,7 @@ def cost_lines(
         lines.append(
             CostLine(
                 run_id=run_id,
-                owner=owner,
+                owner=owner or NO_PERSON,
                 day=at.astimezone(tz).date(),
                 model=run.model if run else DELETED,
                 batch=_batch(run, names),
@@ -117,12 +120,20 @@ def total(lines: list[CostLine]) -> CostRow:
     return _row("Total", lines)
 
 
-def lines_csv(lines: list[CostLine]) -> str:
-    """Every line as CSV with a total row (titles that look like formulas are quoted)."""
+def _safe_cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    return f"'{text}" if text.startswith(("=", "+", "-", "@")) else text
+
+
+def lines_csv(lines: list[CostLine], *, people: bool = False) -> str:
+    """Every line as CSV with a total row (titles that look like formulas are quoted; with
+    `people`, a first column names whose run it was)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    who = ["person"] if people else []
     writer.writerow(
         [
+            *who,
             "day",
             "run_id",
             "model",
@@ -134,12 +145,32 @@ def lines_csv(lines: list[CostLine]) -> str:
         ]
     )
     for ln in lines:
-        title = f"'{ln.title}" if ln.title.startswith(("=", "+", "-", "@")) else ln.title
+        owner = [_safe_cell(ln.owner)] if people else []
         writer.writerow(
-            [ln.day, ln.run_id, ln.model, ln.batch, title, ln.estimated, ln.charged, ln.in_progress]
+            [
+                *owner,
+                ln.day,
+                ln.run_id,
+                ln.model,
+                ln.batch,
+                _safe_cell(ln.title),
+                ln.estimated,
+                ln.charged,
+                ln.in_progress,
+            ]
         )
     all_ = total(lines)
     writer.writerow(
-        ["Total", "", "", "", f"{all_.runs} runs", all_.estimated, all_.charged, all_.in_progress]
+        [
+            "Total",
+            *([""] if people else []),
+            "",
+            "",
+            "",
+            f"{all_.runs} runs",
+            all_.estimated,
+            all_.charged,
+            all_.in_progress,
+        ]
     )
     return out.getvalue()

@@ -12,7 +12,7 @@ from modelhunter.responses import Task, TaskPage
 from playground.jobs import Jobs
 from playground.runs import Run
 
-__all__ = ["ALL", "HistoryFilters", "HistoryPager", "fetch_page", "recover"]
+__all__ = ["ALL", "HistoryFilters", "HistoryPager", "fetch_page", "own_tasks", "recover"]
 
 ALL = "All"  # the filter choice that filters nothing
 
@@ -88,6 +88,14 @@ def fetch_page(jobs: Jobs, filters: HistoryFilters, cursor: str | None = None) -
         limit=filters.limit,
         cursor=cursor,
     )
+
+
+def own_tasks(page: TaskPage, mine: set[str], team: set[str], *, admin: bool) -> TaskPage:
+    """With sign-in: the tasks of the page that are this person's (an admin also sees the
+    tasks the team's key made outside this app); the page's total no longer applies."""
+    kept = [t for t in page.data if t.id in mine or (admin and t.id not in team)]
+    pagination = page.pagination.model_copy(update={"total": None})
+    return page.model_copy(update={"data": kept, "pagination": pagination})
 
 
 def recover(jobs: Jobs, task: Task) -> Run:

@@ -319,6 +319,38 @@ class Ledger:
                 amount=str(amount),
             )
 
+    def spend_by_owner(self, budget: Budget, now: datetime) -> dict[str, tuple[Decimal, Decimal]]:
+        """Everyone's (today, this month) spend in the windows holding `now`."""
+        windows = budget.windows(now)
+        spent: dict[str, tuple[Decimal, Decimal]] = {}
+        with self._place.connect() as db:
+            result = sql(
+                db,
+                "SELECT owner, amount, CASE WHEN at >= :day THEN 1 ELSE 0 END, count(*) "
+                "FROM ledger WHERE scope = :scope AND at >= :month GROUP BY 1, 2, 3",
+                day=stamp(windows.day_start),
+                month=stamp(windows.month_start),
+                scope=self._place.scope,
+            ).all()
+        for owner, amount, is_today, n in result:
+            today, month = spent.get(owner, (Decimal(0), Decimal(0)))
+            money = Decimal(amount) * n
+            spent[owner] = (today + money if is_today else today, month + money)
+        return spent
+
+    def all_limits(self) -> dict[str, Limits]:
+        """Every limit an admin set, by owner (`TEAM` for the team's)."""
+        with self._place.connect() as db:
+            result = sql(
+                db,
+                "SELECT owner, daily, monthly FROM budget_limits WHERE scope=:scope",
+                scope=self._place.scope,
+            ).all()
+        return {
+            o: Limits(None if d is None else Decimal(d), None if m is None else Decimal(m))
+            for o, d, m in result
+        }
+
     def limits(self, owner: str) -> Limits:
         """The limits an admin set for `owner` (`TEAM`: the team's)."""
         with self._place.connect() as db:

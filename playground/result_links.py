@@ -9,6 +9,7 @@ anything derived from it:
 - A key's workspace (Sandbox, Live) is reachable only by a browser using that same key: the one
   configured on the server (every browser of the deployment) or typed into the sidebar. Its
   links carry just the run id and are looked up in the viewer's own workspace.
+- With sign-in, the team shares one workspace: a teammate's link opens there, view only.
 
 Presentation links (`present?runs=…`) follow the same rule for `ws`.
 """
@@ -88,7 +89,7 @@ def workspace_for(link_ws: str | None, own_scope: str, data_dir: Path) -> str | 
     """
     if link_ws is None or link_ws == own_scope:
         return own_scope
-    if shareable(link_ws) and (data_dir / link_ws / "runs.sqlite3").is_file():
+    if shareable(link_ws) and (data_dir / link_ws).is_dir():
         return link_ws
     return None
 
@@ -100,7 +101,9 @@ def open_workspace(
     scope = workspace_for(link_ws, own_scope, data_dir)
     if scope is None:
         return None
-    return own_store if scope == own_scope else Store(data_dir, scope)
+    if scope == own_scope:
+        return own_store
+    return Store(data_dir, scope, database_url=own_store.db.url if own_store.db.shared else None)
 
 
 def find_run(

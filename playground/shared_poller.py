@@ -8,10 +8,19 @@ The other sessions' ticks in that cycle send nothing: every session reads its ru
 state from the store, which the refresh wrote. Twenty tabs on one key thus cost one list
 request per cycle instead of twenty, and no run is lost: a run stays watched until a
 refresh sees it finished.
+
+Across app replicas sharing one PostgreSQL database, the workspace's polling is claimed
+through the database (`Store.claim_polling`, a lease renewed every cycle): one replica at a
+time refreshes every run of the workspace still in progress (`Store.active_runs`, whichever
+replica submitted it), the others send nothing and read the fresh status from the store. A
+replica that stops renewing is replaced after `LEASE_CYCLES` cycles.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +29,14 @@ from playground.jobs import Jobs
 from playground.runs import Run
 from playground.tracker import RunTracker
 
-__all__ = ["CYCLE_SHARE", "FORGET_AFTER_CYCLES", "SharedPoller", "shared_poller"]
+__all__ = [
+    "CYCLE_SHARE",
+    "FORGET_AFTER_CYCLES",
+    "HOLDER",
+    "LEASE_CYCLES",
+    "SharedPoller",
+    "shared_poller",
+]
 
 # A tick this much of a cycle after the scope's last refresh refreshes again (below 1, so a
 # session whose timer fires a little early still polls once per cycle).
@@ -28,6 +44,9 @@ CYCLE_SHARE = 0.9
 # A run no session has handed in for this many cycles is no longer polled (its sessions are
 # gone; opening the gallery again brings it up to date, as before).
 FORGET_AFTER_CYCLES = 5
+# A replica's claim on a workspace's polling lasts this many cycles unless renewed.
+LEASE_CYCLES = 3
+HOLDER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # this process
 
 
 @dataclass
@@ -68,6 +87,8 @@ class SharedPoller:
             last = scope.last_refresh
             if last is None or now - last >= timedelta(seconds=cycle_s * CYCLE_SHARE):
                 scope.last_refresh = now
+                if jobs.store.db.shared and not self._claim(jobs, scope, now, cycle_s):
+                    return self._fresh(jobs, active)  # another replica polls this cycle
                 watched = list(scope.watched.values())
                 scope.tracker.tick(jobs, watched, now, everything=False)
                 scope.last_error = jobs.last_error
@@ -78,8 +99,22 @@ class SharedPoller:
                         scope.seen.pop(run.run_id, None)
                         scope.tracker.due_at.pop(run.run_id, None)
             jobs.last_error = scope.last_error  # every session warns of the cycle's trouble
+        return self._fresh(jobs, active)
+
+    @staticmethod
+    def _fresh(jobs: Jobs, active: list[Run]) -> list[Run]:
         fresh = [jobs.store.get(run.run_id) for run in active]
         return [run for run in fresh if run is not None]
+
+    @staticmethod
+    def _claim(jobs: Jobs, scope: _Scope, now: datetime, cycle_s: float) -> bool:
+        """Whether this replica polls the workspace this cycle; if so it watches every run
+        of the workspace still in progress, whichever replica submitted it."""
+        if not jobs.store.claim_polling(HOLDER, now, cycle_s * LEASE_CYCLES):
+            return False
+        for run in jobs.store.active_runs():
+            scope.watched.setdefault(run.run_id, run)
+        return True
 
     def watching(self, jobs: Jobs) -> set[str]:
         """Run ids this store's poller is watching (for tests and benchmarks)."""

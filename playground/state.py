@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from playground.identity import (
 )
 from playground.image_pick import Picked
 from playground.jobs import Jobs
+from playground.people import TEAM_DEMO_KEY_SEED, Person, draft_owner
 from playground.runs import Run
 from playground.settings import Settings, scope_for
 from playground.shared_poller import shared_poller
@@ -157,6 +159,11 @@ class Keys:
     COSTS_GROUP = "costs_group"
     COSTS_CSV = "costs_csv"
     DEVELOPERS = "developers_section"  # the form's "For developers" expander
+    TEAM_DAILY = "team_daily"  # issue 16: the Team page's budget forms
+    TEAM_MONTHLY = "team_monthly"
+    PERSON_PICK = "team_person"
+    PERSON_DAILY = "person_daily"
+    PERSON_MONTHLY = "person_monthly"
     BROWSER = "kp_browser_id"  # this browser's id (from its cookie, else made by the session)
 
 
@@ -183,6 +190,7 @@ class Session:
     draft_saved: str | None = None  # the draft as last saved (unchanged: not saved again)
     submitted: tuple[str, str] | None = None  # (text, icon) said once next to Generate
     key_problem: str | None = None  # what is wrong with the text in the sidebar's key field
+    person: Person | None = None  # signed in (team mode), set by the page's sign-in gate
 
     def is_double_click(self, fingerprint: str, now: float) -> bool:
         """True when the same request was submitted moments ago (a double click)."""
@@ -265,8 +273,9 @@ def get_session() -> Session:
 
 
 def active_key(settings: Settings, session: Session) -> str | None:
-    """The key in use: the sidebar's (this session only), else the configured one."""
-    if session.sidebar_key:
+    """The key in use: the sidebar's (this session only), else the configured one (with
+    sign-in, always the team's configured key)."""
+    if session.sidebar_key and session.person is None:
         return session.sidebar_key
     return settings.key.get_secret_value() if settings.key else None
 
@@ -277,16 +286,30 @@ def get_jobs() -> tuple[Jobs, Backend]:
     session = get_session()
     key = active_key(settings, session)
     browser, _ = get_browser_id()
-    scope = workspace_scope(scope_for(key), browser)  # Demo: this browser's own workspace
+    person = session.person
+    # Demo: this browser's own workspace; with sign-in the team's one, the person inside it
+    scope = scope_for(key) if person else workspace_scope(scope_for(key), browser)
+    owner = person.owner if person else ""
+    where = (scope, owner, settings.base_url, str(settings.data_dir))
     cached = st.session_state.get(_JOBS)
-    if cached is None or cached[0] != (scope, settings.base_url, str(settings.data_dir)):
+    if cached is None or cached[0] != where:
         if cached is not None:
             cached[2].client.close()  # its connections go with it (the demo service stays)
-        backend = connect(settings, key, demo_key=demo_key(browser))
-        store = Store(settings.data_dir, scope)
+        backend = connect(
+            settings, key, demo_key=demo_key(TEAM_DEMO_KEY_SEED if person else browser)
+        )
+        url = settings.database_url
+        store = Store(
+            settings.data_dir,
+            scope,
+            owner=owner,
+            database_url=url.get_secret_value() if url else None,
+        )
+        if person:
+            store.people.seen(person.owner, person.name, datetime.now(UTC))
         now = backend.fake.clock.now if backend.fake else None
         jobs = Jobs(backend.client, store, now=now) if now else Jobs(backend.client, store)
-        cached = ((scope, settings.base_url, str(settings.data_dir)), jobs, backend)
+        cached = (where, jobs, backend)
         st.session_state[_JOBS] = cached
         session.runs = {r.run_id: r for r in store.runs()}
         session.tracker.render_queue = backend.fake.render_position if backend.fake else None
@@ -316,7 +339,7 @@ def _restore_draft(session: Session, store: Store, browser: str) -> None:
     session.draft_restored = True
     if session.draft != Draft():  # the user already did something in this session
         return
-    found = load_draft(store, browser_hash(browser))
+    found = load_draft(store, draft_owner(browser_hash(browser), session.person))
     if found is None:
         return
     session.draft, data = found
@@ -334,7 +357,10 @@ def keep_draft(jobs: Jobs, session: Session) -> None:
     browser, _ = get_browser_id()
     try:
         session.draft_saved = save_draft(
-            jobs.store, browser_hash(browser), session.draft, session.image_bytes
+            jobs.store,
+            draft_owner(browser_hash(browser), session.person),
+            session.draft,
+            session.image_bytes,
         )
     except StoreUnavailable as problem:  # not worth a banner: the form itself still works
         jobs.last_error = str(problem)

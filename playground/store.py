@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from playground import batch_book, ledger, prompt_book, saved_drafts
+from playground import batch_book, ledger, prompt_book, saved_drafts, team_book
 from playground.budget import Budget
 from playground.database import BUSY_TIMEOUT_S, Database, Place, sql, sqlite_url
 from playground.disk import Disk
@@ -189,6 +189,7 @@ class Store:
         self.batches = batch_book.BatchBook(self.place)
         self.prompts = prompt_book.PromptBook(self.place)
         self.drafts = saved_drafts.SavedDrafts(self.place)
+        self.people = team_book.TeamBook(self.place)
         with translated(self.dir):
             migrate(self.db, scope)
         if not self.db.shared:
@@ -315,10 +316,11 @@ class Store:
                 scope=self.scope,
             ).scalar()
 
-    def runs(self, limit: int | None = None) -> list[Run]:
-        """The owner's runs newest first (ties in the order they were first saved, newest
-        first)."""
-        statement = f"SELECT body FROM runs WHERE scope=:scope AND owner=:owner {_NEWEST}"
+    def runs(self, limit: int | None = None, *, everyone: bool = False) -> list[Run]:
+        """The owner's runs (the whole workspace's with `everyone`) newest first (ties in the
+        order they were first saved, newest first)."""
+        who = "" if everyone else "AND owner=:owner "
+        statement = f"SELECT body FROM runs WHERE scope=:scope {who}{_NEWEST}"
         if limit:
             statement += f" LIMIT {int(limit)}"
         with self._connect() as db:
