@@ -62,7 +62,8 @@ class _Scope:
 class SharedPoller:
     """The process's pollers, one per store folder (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, holder: str = HOLDER) -> None:
+        self.holder = holder  # this process's name in the workspace's polling lease
         self._lock = threading.Lock()
         self._scopes: dict[str, _Scope] = {}
 
@@ -87,7 +88,7 @@ class SharedPoller:
             last = scope.last_refresh
             if last is None or now - last >= timedelta(seconds=cycle_s * CYCLE_SHARE):
                 scope.last_refresh = now
-                if jobs.store.db.shared and not self._claim(jobs, scope, now, cycle_s):
+                if jobs.store.db.shared and not self._claim(jobs, scope, now, cycle_s, self.holder):
                     return self._fresh(jobs, active)  # another replica polls this cycle
                 watched = list(scope.watched.values())
                 scope.tracker.tick(jobs, watched, now, everything=False)
@@ -107,10 +108,10 @@ class SharedPoller:
         return [run for run in fresh if run is not None]
 
     @staticmethod
-    def _claim(jobs: Jobs, scope: _Scope, now: datetime, cycle_s: float) -> bool:
+    def _claim(jobs: Jobs, scope: _Scope, now: datetime, cycle_s: float, holder: str) -> bool:
         """Whether this replica polls the workspace this cycle; if so it watches every run
         of the workspace still in progress, whichever replica submitted it."""
-        if not jobs.store.claim_polling(HOLDER, now, cycle_s * LEASE_CYCLES):
+        if not jobs.store.claim_polling(holder, now, cycle_s * LEASE_CYCLES):
             return False
         for run in jobs.store.active_runs():
             scope.watched.setdefault(run.run_id, run)

@@ -39,6 +39,7 @@ from playground.database import BUSY_TIMEOUT_S, Database, Place, sql, sqlite_url
 from playground.disk import Disk
 from playground.migrate import migrate
 from playground.migrations.legacy import stamp
+from playground.sqlite_import import import_sqlite
 from playground.runs import Run
 from playground.store_health import (
     Recovery,
@@ -192,6 +193,8 @@ class Store:
         self.people = team_book.TeamBook(self.place)
         with translated(self.dir):
             migrate(self.db, scope)
+            if self.db.shared:  # this workspace's single-machine file, if any, moves in
+                import_sqlite(self._file, self.db, scope)
         if not self.db.shared:
             with self._transaction() as db:
                 self._rebuild(db)
