@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test bench lint chromium postgresql oidc clean
+.PHONY: run test bench lint chromium postgresql oidc nginx clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,12 +44,24 @@ oidc:
 	  npm ci --prefix $(OIDC) --no-audit --no-fund --loglevel=error && \
 	  touch $(OIDC)/node_modules/.installed; }
 
+## nginx, to check the deployment's proxy config for real (its service is not started: a
+## policy-rc.d refuses it during the install, when none exists already).
+nginx:
+	@[ -x /usr/sbin/nginx ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  MADE=""; [ -e /usr/sbin/policy-rc.d ] || { \
+	    printf '#!/bin/sh\nexit 101\n' | $$SUDO tee /usr/sbin/policy-rc.d >/dev/null && \
+	    $$SUDO chmod 755 /usr/sbin/policy-rc.d && MADE=1; }; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; STATUS=$$?; \
+	  [ -z "$$MADE" ] || $$SUDO rm -f /usr/sbin/policy-rc.d; exit $$STATUS; }
+
 ## Set up and start the playground (Demo mode when no MODELHUNTER_KEY is configured).
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 ## Set up and run the whole test suite: unit, AppTest and real-browser end-to-end.
-test: $(VENV)/.dev chromium postgresql oidc
+test: $(VENV)/.dev chromium postgresql oidc nginx
 	$(PY) -m pytest
 
 ## Run every benchmark and print the ratio table.
