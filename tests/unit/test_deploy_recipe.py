@@ -456,6 +456,9 @@ _RUN_EVERY_PAGE = """
 import json, sys
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("app.py", default_timeout=120)
+# signed in as an admin (sign-in by [auth]), so the admins' Team page is there too
+at.secrets["auth"] = {"client_id": "image-check", "server_metadata_url": "http://127.0.0.1:1/"}
+at.user = {"is_logged_in": True, "email": "admin@example.com", "name": "Admin"}
 at.run()
 failures = {}
 for page in json.loads(sys.argv[1]):
@@ -490,6 +493,7 @@ def test_the_app_runs_from_the_images_files_alone(tmp_path: Path) -> None:
             shutil.copy2(ROOT / source, target)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELHUNTER_", "PYTHON"))}
     env |= {"MODELHUNTER_DATA_DIR": str(tmp_path / "data"), "HOME": str(tmp_path)}
+    env["MODELHUNTER_ADMIN_EMAILS"] = "admin@example.com"
     result = subprocess.run(
         [sys.executable, "-c", _RUN_EVERY_PAGE, json.dumps(_pages())],
         cwd=app,  # imports resolve here (sys.path[0]), not in the repository

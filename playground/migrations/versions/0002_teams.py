@@ -55,8 +55,8 @@ _INDEXES = (
     "CREATE INDEX runs_scope_task ON runs(scope, task_id)",
     "CREATE INDEX runs_scope_active ON runs(scope, active)",
     "CREATE INDEX runs_scope_deleted ON runs(scope, owner, deleted)",
-    "CREATE INDEX ledger_scope_at ON ledger(scope, at)",
-    "CREATE INDEX ledger_owner_at ON ledger(scope, owner, at)",
+    "CREATE INDEX ledger_scope_at ON ledger(scope, at, amount)",  # covering: month sums
+    "CREATE INDEX ledger_owner_at ON ledger(scope, owner, at, amount)",
     "CREATE INDEX batches_owner_created ON batches(scope, owner, created_at)",
 )
 
