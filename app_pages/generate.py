@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import experiment
 from components.batch_panel import render_batch_panel
-from components.image_input import render_image_input
+from components.image_input import check_new_uploads, input_key, render_image_input
 from components.live_runs import render_live_runs, run_actions
 from components.model_picker import render_model_picker, render_paid_confirmation
 from components.price import current_quote, render_price
@@ -65,34 +65,16 @@ render_link_notes()  # what a settings link or file left out, until dismissed
 
 render_model_picker(draft)
 
+experiment.sticky_panel()
+paid = backend.mode == "live"  # only live keys spend
+form, side = st.columns([3, 2], gap="large")
+check_new_uploads(session, form)  # a file just chosen: this run's form already has it
 check = check_form(draft, refused=session.image_errors)
 request = check.request
 values = draft.effective()
 aspect = str(values.get("input.aspect_ratio", "16:9"))
 
-experiment.sticky_panel()
-paid = backend.mode == "live"  # only live keys spend
-form, side = st.columns([3, 2], gap="large")
-with form:
-    render_prompt_tools(jobs.store.prompts, session)
-
-    def image_widget(spec):
-        render_image_input(
-            spec, session, aspect_ratio=aspect, key=f"img|{spec.name}|{session.form_generation}"
-        )
-
-    render_form_sections(
-        draft,
-        check.by_field,
-        key=Keys.FORM,
-        image_widget=image_widget,
-        generation=session.form_generation,
-        developer_problems=check.advanced_problems,
-        developer_key=Keys.DEVELOPERS,
-    )
-
-keep_draft(jobs, session)  # a refresh brings this form back (this browser only)
-
+# the side panel before the form in script order: its deltas (the new price) go out first
 with side, st.container(key=experiment.SIDE_PANEL, border=True):
     quote = current_quote(draft.model, values)
     render_price(quote, backend.mode)
@@ -127,6 +109,26 @@ with side, st.container(key=experiment.SIDE_PANEL, border=True):
     experiment.render_side_tools(
         session, request, backend.client.base_url, demo=backend.fake is not None
     )
+
+with form:
+    render_prompt_tools(jobs.store.prompts, session)
+
+    def image_widget(spec):
+        render_image_input(
+            spec, session, aspect_ratio=aspect, key=input_key(spec.name, session.form_generation)
+        )
+
+    render_form_sections(
+        draft,
+        check.by_field,
+        key=Keys.FORM,
+        image_widget=image_widget,
+        generation=session.form_generation,
+        developer_problems=check.advanced_problems,
+        developer_key=Keys.DEVELOPERS,
+    )
+
+keep_draft(jobs, session)  # a refresh brings this form back (this browser only)
 
 # under the form, the page's full width: the table of combinations needs it
 render_batch_panel(jobs, session, settings, live=paid, demo=backend.fake is not None)

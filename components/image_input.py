@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components.safe import md_escape
 from modelhunter import images
 from playground import preview
-from playground.form_schema import FieldSpec
+from playground.form_schema import FieldSpec, form_fields
 from playground.image_pick import pick_upload, pick_url
 from playground.samples import SAMPLES, sample_named, thumbnail
 from playground.state import Session
 
-__all__ = ["render_image_input"]
+__all__ = ["check_new_uploads", "input_key", "render_image_input"]
 
 # The uploader takes any file: our own check then says in plain words why a GIF or a PDF
 # can't be used (a `type=` filter would refuse it with an icon whose reason shows on hover).
@@ -32,22 +33,31 @@ def _report(sha256: str, filename: str, _data: bytes) -> images.ImageReport:
     return images.inspect_image(_data, filename=filename)
 
 
+def input_key(field: str, generation: int) -> str:
+    """The key of an image field's input (its widgets' keys start with it)."""
+    return f"img|{field}|{generation}"
+
+
 def _on_upload(session: Session, field: str, wkey: str) -> None:
     """A new file: the last one's refusal goes at once; the (possibly slow) check runs
-    in the page, under a spinner (`_check_upload`)."""
+    in the page, under a spinner (`check_new_uploads`)."""
     session.image_errors.pop(field, None)
     st.session_state[f"{wkey}#check"] = st.session_state.get(wkey) is not None
 
 
-def _check_upload(session: Session, field: str, wkey: str) -> None:
-    if not st.session_state.pop(f"{wkey}#check", False):
-        return
-    uploaded = st.session_state.get(wkey)
-    if uploaded is None:
-        return
-    with st.spinner("Checking the picture…"):  # a 50 MB photo takes seconds
-        session.take_image(field, pick_upload(uploaded.getvalue(), uploaded.name))
-    st.rerun()  # the whole form (price, problems, Generate) sees the picture
+def check_new_uploads(session: Session, where: DeltaGenerator) -> None:
+    """Check the files just chosen in the form's upload boxes, before the page reads the
+    form: the price, the problems and Generate see the picture in this same run, and its
+    preview is drawn in it (no second run first). A 50 MB photo takes seconds: its spinner
+    shows in `where` (the page gives the top of the form)."""
+    for spec in form_fields(session.draft.model):
+        wkey = f"{input_key(spec.name, session.form_generation)}|upload"
+        if spec.kind != "image" or not st.session_state.pop(f"{wkey}#check", False):
+            continue
+        uploaded = st.session_state.get(wkey)
+        if uploaded is not None:
+            with where.spinner("Checking the picture…"):
+                session.take_image(spec.name, pick_upload(uploaded.getvalue(), uploaded.name))
 
 
 def _on_url(session: Session, field: str, wkey: str) -> None:
@@ -140,7 +150,6 @@ def render_image_input(spec: FieldSpec, session: Session, *, aspect_ratio: str, 
             label_visibility="collapsed",
             help=f"PNG, JPEG or WebP, at least 128 px a side, up to {_LIMIT}.",
         )
-        _check_upload(session, field, f"{key}|upload")
     with url_tab:
         st.text_input(
             f"{spec.title} URL",

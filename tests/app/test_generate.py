@@ -374,3 +374,21 @@ def test_v26_standard_explains_the_missing_sound_on(demo) -> None:
     assert "**Sound: On** — needs Mode: Pro." in captions, captions
     _choose(at, "Mode", "pro")
     assert not any(c.value.startswith("**Sound: On**") for c in at.caption)
+
+
+def test_a_chosen_file_is_previewed_and_priced_in_the_same_run(demo, png, monkeypatch) -> None:
+    """The file is checked before the page reads the form, not in a first run that then
+    reruns: one script run draws the preview and an enabled Generate."""
+    import playground.submission
+
+    at = demo.app()
+    runs: list[int] = []
+    check = playground.submission.check_form
+    monkeypatch.setattr(
+        playground.submission, "check_form", lambda *a, **k: runs.append(1) or check(*a, **k)
+    )
+    _upload(at, png)
+    assert len(runs) == 1, "one script run after the file was chosen"
+    assert len(at.image) == 1, "the framed preview (the samples are gone)"
+    assert any(c.value.startswith("cat.png · ") for c in at.caption)
+    assert not _submit_button(at).disabled
