@@ -7,7 +7,6 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from components.safe import md_escape
@@ -115,6 +114,8 @@ def _table(plan: BatchPlan, *, blocked: bool, sent: bool) -> None:
         }
         for c, send in zip(plan.combinations, _send_column(plan, blocked, sent), strict=True)
     ]
+    import pandas as pd  # here, not at the top: the first page starts 0.4 s sooner
+
     config: dict[str, Any] = {
         "#": st.column_config.NumberColumn(width=36),
         "Price": st.column_config.TextColumn(width=96),
