@@ -56,7 +56,7 @@ curator.purge()  # deleted longer ago than the undo window: files removed for go
 picked: set[str] = st.session_state.setdefault(Keys.PICKED, set())
 
 st.title("Gallery")
-everything = [r for r in session.gallery() if r.deleted_at is None]
+everything = session.gallery()  # deleted runs (kept for Undo) are not in it
 filters = render_filters(everything, batch_names=batch_names(jobs.store.batches.all()))
 
 
@@ -96,7 +96,7 @@ def _export(runs: list[Run]) -> Path:
 
 
 def _draw() -> None:
-    alive = session.gallery()  # counted in the fragment: current after a delete or hide
+    alive = session.gallery()  # once per draw, in the fragment: current after a delete or hide
     videos = sum(1 for r in alive if r.video_file)
     st.caption(f"{len(alive)} runs · {videos} videos · kept on this machine across restarts")
     just = still_undoable(st.session_state.get(Keys.UNDO_SLOTS, {}), session.runs)
@@ -118,8 +118,8 @@ def _draw() -> None:
     newest = sorted(session.runs.values(), key=lambda r: r.created_at, reverse=True)
     runs = [r for r in newest if filters.matches(r) or r.run_id in just]  # just gone: Undo tile
     shown = [r for r in runs if r.run_id not in just]
-    render_batches(jobs, session.gallery(), charged=backend.mode == "live", shown=filters.matches)
-    chosen = [r for r in session.gallery() if r.run_id in picked and r.deleted_at is None]
+    render_batches(jobs, alive, charged=backend.mode == "live", shown=filters.matches)
+    chosen = [r for r in alive if r.run_id in picked]
     render_selection_bar(
         chosen, shown, batch=filters.batch, scope=scope, export=_export, on_clear=picked.clear
     )

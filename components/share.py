@@ -84,7 +84,10 @@ def render_linked_run(run: Run, video: Path | None, start_image: Path | None, *,
 
 def render_export(runs: list[Run], label: str, build: Callable[[list[Run]], Path]) -> None:
     """Export ZIP: built on disk when asked, then offered for download (named by date)."""
-    fingerprint = ",".join(sorted(r.run_id for r in runs))
+
+    def fingerprint() -> str:  # worked out only with a ZIP built or being built
+        return ",".join(sorted(r.run_id for r in runs))
+
     ready = st.session_state.get(Keys.EXPORT_READY)
     if st.button(
         f"Export ZIP ({label})",
@@ -95,9 +98,9 @@ def render_export(runs: list[Run], label: str, build: Callable[[list[Run]], Path
         "that plays everything offline",
     ):
         with st.spinner("Writing the ZIP…"):
-            ready = (fingerprint, str(build(runs)))
+            ready = (fingerprint(), str(build(runs)))
         st.session_state[Keys.EXPORT_READY] = ready
-    if ready and ready[0] == fingerprint and Path(ready[1]).is_file():
+    if ready and ready[0] == fingerprint() and Path(ready[1]).is_file():
         path = Path(ready[1])
         size = path.stat().st_size / 1_000_000
         st.download_button(

@@ -108,10 +108,11 @@ class GalleryFilter(BaseModel):
             return False
         if self.statuses and status_group(run) not in self.statuses:
             return False
-        day = run.created_at.astimezone().date()
-        if (self.since and day < self.since) or (self.until and day > self.until):
-            return False
-        needle = self.text.strip().casefold()
+        if self.since or self.until:  # the local day only when a date is chosen
+            day = run.created_at.astimezone().date()
+            if (self.since and day < self.since) or (self.until and day > self.until):
+                return False
+        needle = self.text.strip().casefold() if self.text else ""
         if needle:
             haystack = " ".join(
                 [display_title(run), run.prompt, run.note, run.run_id, run.task_id or ""]
