@@ -10,6 +10,7 @@ from components.browser import remember_browser
 from components.connection import render_check_line
 from components.phone import render_phone_css
 from components.sidebar import render_sidebar, render_spend
+from components.sign_in import render_person, sign_in_gate
 from components.store_outage import check_store, store_guard
 from playground.heap import freeze_imports
 from playground.state import (
@@ -28,6 +29,7 @@ st.set_page_config(page_title="Kling Playground", page_icon="🎬", layout="wide
 
 settings = get_settings()
 session = get_session()
+person = sign_in_gate(session, settings)  # with sign-in configured: nobody else gets past
 check_store(session, settings)  # the data folder can't be used: banner, sidebar, videos; stops
 jobs, backend = get_jobs()
 live = backend.mode == "live"
@@ -38,13 +40,17 @@ spend_slot = render_sidebar(
     active_key(settings, session),
     daily_budget=daily_budget(jobs, settings) if live else None,
     on_budget=functools.partial(set_daily_budget, jobs, settings),
+    team=person is not None,
 )
+if person is not None:
+    render_person(person, can_sign_out=not settings.trusted_user_header)
 
 with st.sidebar:  # the key is checked when it comes into use (GET /balance)
     check_slot = st.empty()  # filled after the page: a run charged on it shows in the balance
     remember_browser()  # Demo workspace and the saved draft belong to this browser
     render_phone_css(Keys.SUBMIT)  # on a phone: Generate (and its price) always at hand
 
+TEAM_PAGE = st.Page("app_pages/team.py", title="Team", icon=":material/groups:", url_path="team")
 page = st.navigation(
     [
         st.Page("app_pages/generate.py", title="Generate", icon=":material/movie:", default=True),
@@ -73,6 +79,7 @@ page = st.navigation(
             icon=":material/network_check:",
             url_path="connection",
         ),
+        *([TEAM_PAGE] if person is not None and person.admin else []),
     ]
 )
 with store_guard(session, settings):  # a store failure mid-page: the same banner, no crash
