@@ -97,6 +97,69 @@ def postgres_url(postgres_server):  # -> Iterator[str]
     postgres_server.drop_database(url)
 
 
+# The store's tests run on both of its backends: an SQLite file per workspace (the default)
+# and one PostgreSQL database (`database_url`), on the session's `postgres_server`.
+
+
+class StoreOpener:
+    """`open_store(root, scope, **kwargs)`: a `Store` on this test's backend.
+
+    `backend` is "sqlite" or "postgresql"; `database_url` is the test's fresh PostgreSQL
+    database (None on SQLite), for what opens the store itself (a worker process, settings).
+    Every store opened through it is closed when the test ends.
+    """
+
+    def __init__(self, backend: str, database_url: str | None) -> None:
+        self.backend = backend
+        self.database_url = database_url
+        self.opened: list = []  # list[playground.store.Store]
+
+    def __call__(self, root, scope: str, **kwargs):  # -> playground.store.Store
+        from playground.store import Store
+
+        if self.database_url is not None:
+            kwargs.setdefault("database_url", self.database_url)
+        store = Store(root, scope, **kwargs)
+        self.opened.append(store)
+        return store
+
+    def close_all(self) -> None:
+        for store in self.opened:
+            store.close()
+            store.db.close()  # also a Database a reopened store left behind
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """Which database the store's rows live in: "sqlite" or "postgresql" (both are run)."""
+    return request.param
+
+
+@pytest.fixture
+def store_database_url(store_backend: str, request: pytest.FixtureRequest):  # -> Iterator[str|None]
+    """None on SQLite; on PostgreSQL a fresh database of `postgres_server`, dropped after."""
+    if store_backend == "sqlite":
+        yield None
+        return
+    server = request.getfixturevalue("postgres_server")  # started only if a test needs it
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def open_store(store_backend: str, store_database_url: str | None):  # -> Iterator[StoreOpener]
+    """A factory `open_store(root, scope, **kwargs) -> Store` on each backend in turn (see
+    `StoreOpener`); the stores it opened are closed before the database is dropped."""
+    opener = StoreOpener(store_backend, store_database_url)
+    try:
+        yield opener
+    finally:
+        opener.close_all()
+
+
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory: pytest.TempPathFactory):  # -> Iterator[OidcProvider]
     """A real OpenID Connect provider for this session (node, oauth2-mock-server).

@@ -7,6 +7,7 @@ import json
 import threading
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -20,7 +21,9 @@ from playground.batches import MAX_COMBINATIONS, Variations, plan_batch, split_l
 from playground.budget import Budget, BudgetExceededError
 from playground.draft import Draft, ImageChoice
 from playground.jobs import Jobs
-from playground.store import Store
+
+if TYPE_CHECKING:
+    from tests.conftest import StoreOpener
 
 KEY = "river_live_" + "b" * 32
 IMAGE = ImageChoice(kind="url", name="sea.png", url="https://example.com/sea.png")
@@ -55,14 +58,16 @@ class Wire:
         return self.fake.handle(request)
 
 
-def _jobs(fake: FakeModelHunter, clock: ManualClock, root: Path, wire: Wire) -> Jobs:
+def _jobs(
+    fake: FakeModelHunter, clock: ManualClock, root: Path, wire: Wire, open_store: StoreOpener
+) -> Jobs:
     client = Client(
         KEY,
         base_url=fake.base_url,
         transport=httpx.MockTransport(wire.handle),
         sleep=lambda s: None,
     )
-    return Jobs(client, Store(root, "key-batch"), now=clock.now)
+    return Jobs(client, open_store(root, "key-batch"), now=clock.now)
 
 
 def test_three_prompts_by_two_modes_make_six_priced_combinations() -> None:
@@ -120,10 +125,13 @@ def test_takes_repeat_each_combination_and_too_many_combinations_are_refused() -
 
 
 def test_a_batch_sends_each_combination_once_with_its_own_reference(
-    fake_modelhunter: FakeModelHunter, manual_clock: ManualClock, tmp_path: Path
+    fake_modelhunter: FakeModelHunter,
+    manual_clock: ManualClock,
+    tmp_path: Path,
+    open_store: StoreOpener,
 ) -> None:
     wire = Wire(fake_modelhunter, throttled=2)
-    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, wire)
+    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, wire, open_store)
     waited: list[float] = []
     gate = RateGate(
         sleep=lambda s: (waited.append(s), manual_clock.advance(s)),
@@ -148,10 +156,13 @@ def test_a_batch_sends_each_combination_once_with_its_own_reference(
 
 
 def test_a_live_batch_over_budget_reserves_and_sends_nothing(
-    fake_modelhunter: FakeModelHunter, manual_clock: ManualClock, tmp_path: Path
+    fake_modelhunter: FakeModelHunter,
+    manual_clock: ManualClock,
+    tmp_path: Path,
+    open_store: StoreOpener,
 ) -> None:
     wire = Wire(fake_modelhunter)
-    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, wire)
+    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, wire, open_store)
     plan = plan_batch(_draft(duration=10), Variations(prompts=["a", "b", "c"], modes=["pro"]))
     budget = Budget(daily=plan.total - Decimal("0.01"))
     with pytest.raises(BudgetExceededError, match=r"^This batch \(\$"):
@@ -169,14 +180,17 @@ def test_a_live_batch_over_budget_reserves_and_sends_nothing(
 
 
 def test_two_sessions_cannot_both_reserve_the_last_dollars(
-    fake_modelhunter: FakeModelHunter, manual_clock: ManualClock, tmp_path: Path
+    fake_modelhunter: FakeModelHunter,
+    manual_clock: ManualClock,
+    tmp_path: Path,
+    open_store: StoreOpener,
 ) -> None:
     plan = plan_batch(_draft(duration=5), Variations(prompts=["a", "b"]))
     budget = Budget(daily=plan.total * 3 / 2)  # room for one batch and a half
     outcomes: list[str] = []
 
     def session() -> None:
-        jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, Wire(fake_modelhunter))
+        jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, Wire(fake_modelhunter), open_store)
         try:
             send_batch(
                 jobs,

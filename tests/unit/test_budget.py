@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -24,7 +25,9 @@ from playground.budget import (
 from playground.jobs import Jobs
 from playground.runs import Run
 from playground.settings import Settings
-from playground.store import Store
+
+if TYPE_CHECKING:
+    from tests.conftest import StoreOpener
 
 KEY = "river_live_" + "b" * 32
 LIMIT = Decimal("2.00")
@@ -40,14 +43,14 @@ def _request(prompt: str = "a slow push in") -> KlingV3Request:
     )
 
 
-def _jobs(fake: FakeModelHunter, clock: ManualClock, root: Path) -> Jobs:
+def _jobs(fake: FakeModelHunter, clock: ManualClock, root: Path, open_store: StoreOpener) -> Jobs:
     client = Client(
         KEY,
         base_url=fake.base_url,
         transport=httpx.MockTransport(fake.handle),
         sleep=lambda s: None,
     )
-    return Jobs(client, Store(root, "key-budget"), now=clock.now)
+    return Jobs(client, open_store(root, "key-budget"), now=clock.now)
 
 
 def _run(price: str = "0.42", phase: str = "tracking", task: Task | None = None) -> Run:
@@ -130,8 +133,10 @@ def test_the_budget_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> 
         Settings.load()
 
 
-def test_sequential_submits_stop_at_the_budget(fake_modelhunter, manual_clock, tmp_path) -> None:
-    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path)
+def test_sequential_submits_stop_at_the_budget(
+    fake_modelhunter, manual_clock, tmp_path, open_store
+) -> None:
+    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, open_store)
     budget = Budget(daily=LIMIT)
     accepted = [jobs.submit(_request(f"shot {n}"), budget=budget) for n in range(4)]
     assert all(run.phase == "tracking" for run in accepted)
@@ -149,8 +154,10 @@ def test_sequential_submits_stop_at_the_budget(fake_modelhunter, manual_clock, t
     assert _today(jobs, budget) == Decimal("1.68")
 
 
-def test_refused_runs_release_their_reservation(fake_modelhunter, manual_clock, tmp_path) -> None:
-    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path)
+def test_refused_runs_release_their_reservation(
+    fake_modelhunter, manual_clock, tmp_path, open_store
+) -> None:
+    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, open_store)
     budget = Budget(daily=Decimal("0.84"))
     fake_modelhunter.faults.fail_next(400, match=("POST", "/kling"))
     rejected = jobs.submit(_request("refused"), budget=budget)
@@ -163,8 +170,10 @@ def test_refused_runs_release_their_reservation(fake_modelhunter, manual_clock, 
         jobs.submit(_request("over"), budget=budget)
 
 
-def test_reported_cost_replaces_the_price(fake_modelhunter, manual_clock, tmp_path) -> None:
-    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path)
+def test_reported_cost_replaces_the_price(
+    fake_modelhunter, manual_clock, tmp_path, open_store
+) -> None:
+    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, open_store)
     budget = Budget(daily=LIMIT)
     fake_modelhunter.fail_next_task()
     failed = jobs.submit(_request("will fail"), budget=budget)
@@ -180,7 +189,7 @@ def test_reported_cost_replaces_the_price(fake_modelhunter, manual_clock, tmp_pa
 
 
 def test_concurrent_submits_never_exceed_the_budget(
-    fake_modelhunter, manual_clock, tmp_path
+    fake_modelhunter, manual_clock, tmp_path, open_store
 ) -> None:
     budget = Budget(daily=LIMIT)
     start = threading.Barrier(8)
@@ -190,7 +199,7 @@ def test_concurrent_submits_never_exceed_the_budget(
     lock = threading.Lock()
 
     def click(n: int) -> None:
-        jobs = _jobs(fake_modelhunter, manual_clock, tmp_path)  # one session each
+        jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, open_store)  # one session each
         start.wait()
         try:
             run = jobs.submit(_request(f"click {n}"), budget=budget)
@@ -211,7 +220,7 @@ def test_concurrent_submits_never_exceed_the_budget(
         thread.join(60)
     assert not errors, errors
     assert len(accepted) == 4 and len(refused) == 4
-    store = Store(tmp_path, "key-budget")
+    store = open_store(tmp_path, "key-budget")
     assert store.ledger.standing(budget, manual_clock.now()).today == Decimal("1.68") <= LIMIT
     assert fake_modelhunter.task_count() == 4
     assert {r.task.id for r in accepted if r.task} == store.task_ids()

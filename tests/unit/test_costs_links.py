@@ -12,14 +12,15 @@ from playground.identity import workspace_scope
 from playground.presentation import Selection, parse_selection, select_runs, selection_params, step
 from playground.result_links import find_run, link_params, parse_link
 from playground.settings import scope_for
-from playground.store import Store
 from tests.unit.curated_runs import T0, finished_run
 
 KEY = "river_live_" + "Q1w2E3r4" * 4
 
 
-def test_costs_per_day_model_and_batch_with_totals_and_deleted_runs_still_counted(tmp_path):
-    store = Store(tmp_path, "key-abc")
+def test_costs_per_day_model_and_batch_with_totals_and_deleted_runs_still_counted(
+    tmp_path, open_store
+):
+    store = open_store(tmp_path, "key-abc")
     finished_run(store, "run_a", "one", cost="0.40", batch_id="b1")
     finished_run(store, "run_b", "two", minutes=60 * 24, cost="0.30", batch_id="b1")
     running = finished_run(store, "run_c", "three", minutes=60 * 24 + 1, video=None)
@@ -59,14 +60,14 @@ def test_costs_per_day_model_and_batch_with_totals_and_deleted_runs_still_counte
     assert total(demo).charged == 0 and total(demo).estimated == Decimal("1.26")
 
 
-def test_a_result_link_never_carries_a_key_and_finds_the_run_in_its_workspace(tmp_path):
+def test_a_result_link_never_carries_a_key_and_finds_the_run_in_its_workspace(tmp_path, open_store):
     visitor = workspace_scope("demo", "a" * 32)
-    own = Store(tmp_path, visitor)
+    own = open_store(tmp_path, visitor)
     finished_run(own, "run_a", "gulls")
     params = link_params("run_a", visitor)
     assert params == {"run": "run_a", "ws": visitor}
 
-    stranger = Store(tmp_path, workspace_scope("demo", "b" * 32))  # a fresh browser
+    stranger = open_store(tmp_path, workspace_scope("demo", "b" * 32))  # a fresh browser
     found = find_run(parse_link(params), stranger.dir.name, stranger, tmp_path)
     assert found is not None and found[0].prompt == "gulls" and found[1].dir == own.dir
 
@@ -83,8 +84,8 @@ def test_a_result_link_never_carries_a_key_and_finds_the_run_in_its_workspace(tm
     assert find_run(parse_link(params), stranger.dir.name, stranger, tmp_path) is None
 
 
-def test_a_presentation_url_names_its_selection_and_picks_playable_runs(tmp_path):
-    store = Store(tmp_path, "demo")
+def test_a_presentation_url_names_its_selection_and_picks_playable_runs(tmp_path, open_store):
+    store = open_store(tmp_path, "demo")
     finished_run(store, "run_a", "a", minutes=2, starred=True)
     finished_run(store, "run_b", "b", minutes=1, starred=True, batch_id="b1")
     finished_run(store, "run_c", "c", starred=True, video=None)

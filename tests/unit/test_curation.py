@@ -27,22 +27,22 @@ class Clock:
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    return Store(tmp_path, "demo")
+def store(tmp_path, open_store) -> Store:
+    return open_store(tmp_path, "demo")
 
 
 def _curator(store: Store, clock: Clock) -> Curator:
     return Curator(store, {r.run_id: r for r in store.runs()}, clock)
 
 
-def test_star_hide_rename_and_note_are_saved_with_the_run(store) -> None:
+def test_star_hide_rename_and_note_are_saved_with_the_run(store, open_store) -> None:
     finished_run(store, "run_a", "gulls over the harbour")
     cur = _curator(store, Clock())
     cur.star("run_a")
     cur.hide("run_a")
     cur.rename("run_a", "  Harbour\nat dawn \x07 ")
     cur.set_note("run_a", "client liked this one")
-    again = Store(store.dir.parent, "demo").get("run_a")  # as after a restart
+    again = open_store(store.dir.parent, "demo").get("run_a")  # as after a restart
     assert again is not None
     assert (again.starred, again.hidden) == (True, True)
     assert again.title == "Harbour at dawn"

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -18,6 +19,9 @@ from playground.budget import Budget, BudgetExceededError
 from playground.jobs import Jobs
 from playground.runs import Run
 from playground.store import Store
+
+if TYPE_CHECKING:
+    from tests.conftest import StoreOpener
 
 KEY = "river_live_" + "l" * 32
 PRICE = Decimal("0.42")  # kling-v3, 5 s, std, no sound
@@ -33,14 +37,14 @@ def _request(prompt: str = "a slow push in") -> KlingV3Request:
     )
 
 
-def _jobs(fake: FakeModelHunter, clock: ManualClock, root: Path) -> Jobs:
+def _jobs(fake: FakeModelHunter, clock: ManualClock, root: Path, open_store: StoreOpener) -> Jobs:
     client = Client(
         KEY,
         base_url=fake.base_url,
         transport=httpx.MockTransport(fake.handle),
         sleep=lambda s: None,
     )
-    return Jobs(client, Store(root, "key-ledger"), now=clock.now)
+    return Jobs(client, open_store(root, "key-ledger"), now=clock.now)
 
 
 def _fill(jobs: Jobs, budget: Budget, label: str) -> int:
@@ -54,11 +58,11 @@ def _fill(jobs: Jobs, budget: Budget, label: str) -> int:
 
 
 def test_spend_from_yesterday_does_not_count_today(
-    fake_modelhunter, manual_clock, tmp_path
+    fake_modelhunter, manual_clock, tmp_path, open_store
 ) -> None:
     clock = manual_clock
     clock.set(datetime(2026, 1, 15, 23, 50, tzinfo=UTC))
-    jobs = _jobs(fake_modelhunter, clock, tmp_path)
+    jobs = _jobs(fake_modelhunter, clock, tmp_path, open_store)
     assert _fill(jobs, ONE_DOLLAR, "late") == 2
     clock.advance(20 * 60)  # 00:10 the next day
     standing = jobs.store.ledger.standing(ONE_DOLLAR, clock.now())
@@ -67,11 +71,13 @@ def test_spend_from_yesterday_does_not_count_today(
     assert jobs.store.ledger.standing(ONE_DOLLAR, clock.now()).month == Decimal("1.68")
 
 
-def test_days_follow_the_configured_timezone(fake_modelhunter, manual_clock, tmp_path) -> None:
+def test_days_follow_the_configured_timezone(
+    fake_modelhunter, manual_clock, tmp_path, open_store
+) -> None:
     berlin = Budget(daily=Decimal("1.00"), tz=ZoneInfo("Europe/Berlin"))
     clock = manual_clock
     clock.set(datetime(2026, 1, 15, 22, 50, tzinfo=UTC))  # 23:50 in Berlin
-    jobs = _jobs(fake_modelhunter, clock, tmp_path)
+    jobs = _jobs(fake_modelhunter, clock, tmp_path, open_store)
     assert _fill(jobs, berlin, "Thursday") == 2
     clock.advance(40 * 60)  # 23:30 UTC: still the 15th in UTC, already the 16th in Berlin
     assert jobs.store.ledger.standing(berlin, clock.now()).today == 0
@@ -79,11 +85,13 @@ def test_days_follow_the_configured_timezone(fake_modelhunter, manual_clock, tmp
     assert _fill(jobs, berlin, "Friday") == 2
 
 
-def test_the_monthly_cap_holds_across_days(fake_modelhunter, manual_clock, tmp_path) -> None:
+def test_the_monthly_cap_holds_across_days(
+    fake_modelhunter, manual_clock, tmp_path, open_store
+) -> None:
     budget = Budget(daily=Decimal("5.00"), monthly=Decimal("1.00"))
     clock = manual_clock
     clock.set(datetime(2026, 1, 30, 12, tzinfo=UTC))
-    jobs = _jobs(fake_modelhunter, clock, tmp_path)
+    jobs = _jobs(fake_modelhunter, clock, tmp_path, open_store)
     jobs.submit(_request("30th"), budget=budget)
     clock.advance(24 * 3600)
     jobs.submit(_request("31st"), budget=budget)
@@ -94,8 +102,10 @@ def test_the_monthly_cap_holds_across_days(fake_modelhunter, manual_clock, tmp_p
     assert jobs.submit(_request("February"), budget=budget).phase == "tracking"
 
 
-def test_an_unknown_submit_keeps_its_price_counted(fake_modelhunter, manual_clock, tmp_path):
-    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path)
+def test_an_unknown_submit_keeps_its_price_counted(
+    fake_modelhunter, manual_clock, tmp_path, open_store
+):
+    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, open_store)
     fake_modelhunter.faults.timeout_next(after_accept=False, match=("POST", "/kling"))
     run = jobs.submit(_request("no reply"), budget=ONE_DOLLAR)
     assert run.phase == "unknown"
@@ -106,11 +116,11 @@ def test_an_unknown_submit_keeps_its_price_counted(fake_modelhunter, manual_cloc
 
 
 def test_todays_budget_is_shared_and_ends_with_the_day(
-    fake_modelhunter, manual_clock, tmp_path
+    fake_modelhunter, manual_clock, tmp_path, open_store
 ) -> None:
-    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path)
+    jobs = _jobs(fake_modelhunter, manual_clock, tmp_path, open_store)
     jobs.store.ledger.set_daily_budget(ONE_DOLLAR, manual_clock.now(), Decimal("0.50"))
-    other_session = _jobs(fake_modelhunter, manual_clock, tmp_path)
+    other_session = _jobs(fake_modelhunter, manual_clock, tmp_path, open_store)
     assert other_session.store.ledger.standing(ONE_DOLLAR, manual_clock.now()).daily_limit == (
         Decimal("0.50")
     )
@@ -120,6 +130,7 @@ def test_todays_budget_is_shared_and_ends_with_the_day(
 
 
 def test_a_store_from_before_the_ledger_keeps_its_spend(tmp_path) -> None:
+    # SQLite only: files of older versions (PostgreSQL databases start at revision 0002)
     today = datetime(2026, 1, 15, 9, tzinfo=UTC)
     folder = tmp_path / "key-old"
     folder.mkdir()

@@ -4,6 +4,8 @@ Each worker is a separate Python process running what the app runs for a submit:
 from `MODELHUNTER_*` settings, `Jobs` over a `Store` of the shared data dir, a client on an
 offline ModelHunter (its MockTransport, its clock set from the command line). Workers print
 `ready` and wait for a line on stdin, so the test releases them together (no sleeping).
+Each test runs on both backends: the workers share the data dir's SQLite file, or one
+PostgreSQL database (`MODELHUNTER_DATABASE_URL`, as app replicas do).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import textwrap
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from playground.budget import Budget
 from playground.settings import scope_for
-from playground.store import Store
+
+if TYPE_CHECKING:
+    from tests.conftest import StoreOpener
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "river_live_" + "p" * 32
@@ -58,7 +63,11 @@ _WORKER = textwrap.dedent(
     client = Client(
         key, base_url=fake.base_url, transport=httpx.MockTransport(handle), sleep=lambda s: None
     )
-    jobs = Jobs(client, Store(settings.data_dir, scope_for(key)), now=clock.now)
+    url = settings.database_url
+    store = Store(
+        settings.data_dir, scope_for(key), database_url=url.get_secret_value() if url else None
+    )
+    jobs = Jobs(client, store, now=clock.now)
     request = KlingV3Request.model_validate(
         {"model": "kling-v3", "input": {"image": "https://example.com/a.png", "duration": 5}}
     )
@@ -75,7 +84,9 @@ _WORKER = textwrap.dedent(
 )
 
 
-def _start(data_dir: Path, now: str, attempts: int, mode: str = "submit") -> subprocess.Popen:
+def _start(
+    data_dir: Path, stores: StoreOpener, now: str, attempts: int, mode: str = "submit"
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "MODELHUNTER_DATA_DIR": str(data_dir),
@@ -83,6 +94,9 @@ def _start(data_dir: Path, now: str, attempts: int, mode: str = "submit") -> sub
         "MODELHUNTER_BUDGET_TZ": "UTC",
     }
     env.pop("MODELHUNTER_KEY", None)
+    env.pop("MODELHUNTER_DATABASE_URL", None)
+    if stores.database_url:
+        env["MODELHUNTER_DATABASE_URL"] = stores.database_url
     worker = subprocess.Popen(
         [sys.executable, "-c", _WORKER, now, str(attempts), mode],
         cwd=ROOT,
@@ -110,41 +124,45 @@ def _result(worker: subprocess.Popen) -> dict[str, int]:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def _today(data_dir: Path, now: str) -> Decimal:
-    store = Store(data_dir, scope_for(KEY))
+def _today(data_dir: Path, stores: StoreOpener, now: str) -> Decimal:
+    store = stores(data_dir, scope_for(KEY))
     return store.ledger.standing(BUDGET, datetime.fromisoformat(now)).today
 
 
-def test_two_processes_submitting_at_once_commit_at_most_the_budget(tmp_path) -> None:
-    first, second = (_start(tmp_path, MORNING, attempts=3) for _ in range(2))
+def test_two_processes_submitting_at_once_commit_at_most_the_budget(tmp_path, open_store) -> None:
+    first, second = (_start(tmp_path, open_store, MORNING, attempts=3) for _ in range(2))
     for worker in (first, second):  # both are ready: release them together
         _go(worker)
     results = [_result(first), _result(second)]
     assert sum(r["sent"] for r in results) == 2, results
     assert sum(r["refused"] for r in results) == 4, results
-    assert _today(tmp_path, MORNING) == Decimal("0.84")
+    assert _today(tmp_path, open_store, MORNING) == Decimal("0.84")
+    sqlite_file = tmp_path / scope_for(KEY) / "runs.sqlite3"
+    assert sqlite_file.exists() == (open_store.backend == "sqlite"), "the workers' database"
 
 
-def test_a_restarted_process_still_sees_the_days_spend(tmp_path) -> None:
-    before = _start(tmp_path, MORNING, attempts=3)
+def test_a_restarted_process_still_sees_the_days_spend(tmp_path, open_store) -> None:
+    before = _start(tmp_path, open_store, MORNING, attempts=3)
     _go(before)
     assert _result(before) == {"sent": 2, "refused": 1}
-    after = _start(tmp_path, "2026-01-15T18:00:00+00:00", attempts=2)  # a new process
+    after = _start(tmp_path, open_store, "2026-01-15T18:00:00+00:00", attempts=2)  # a new process
     _go(after)
     assert _result(after) == {"sent": 0, "refused": 2}
-    tomorrow = _start(tmp_path, "2026-01-16T08:00:00+00:00", attempts=3)
+    tomorrow = _start(tmp_path, open_store, "2026-01-16T08:00:00+00:00", attempts=3)
     _go(tomorrow)
     assert _result(tomorrow) == {"sent": 2, "refused": 1}
 
 
-def test_a_run_killed_mid_submit_keeps_its_price_counted(tmp_path) -> None:
-    crashing = _start(tmp_path, MORNING, attempts=1, mode="hang")
+def test_a_run_killed_mid_submit_keeps_its_price_counted(tmp_path, open_store) -> None:
+    crashing = _start(tmp_path, open_store, MORNING, attempts=1, mode="hang")
     _go(crashing)
     assert crashing.stdout is not None
     assert crashing.stdout.readline() == "posting\n"  # the POST is on its way
     crashing.send_signal(signal.SIGKILL)
     crashing.communicate(timeout=60)
-    assert _today(tmp_path, MORNING) == Decimal("0.42"), "outcome unknown: still counted"
-    restarted = _start(tmp_path, "2026-01-15T09:05:00+00:00", attempts=3)
+    assert _today(tmp_path, open_store, MORNING) == Decimal("0.42"), (
+        "outcome unknown: still counted"
+    )
+    restarted = _start(tmp_path, open_store, "2026-01-15T09:05:00+00:00", attempts=3)
     _go(restarted)
     assert _result(restarted) == {"sent": 1, "refused": 2}

@@ -8,14 +8,15 @@ import pytest
 
 from playground.draft import Draft, ImageChoice
 from playground.presets import apply_preset, load_preset, remember_sent, save_preset
-from playground.store import Store
 
 URL = ImageChoice(kind="url", name="cat.png", url="https://example.com/cat.png")
 LOCAL = ImageChoice(kind="upload", name="me.png", sha256="a" * 64, content_type="image/png")
 
 
-def test_prompt_history_is_newest_first_searchable_and_per_scope(tmp_path: Path) -> None:
-    store = Store(tmp_path, "key-a")
+def test_prompt_history_is_newest_first_searchable_and_per_scope(
+    tmp_path: Path, open_store
+) -> None:
+    store = open_store(tmp_path, "key-a")
     for prompt in ("a cat on a roof", "slow push in", "A CAT in the rain", "slow push in"):
         remember_sent(store.prompts, Draft(values={"input.prompt": prompt}))
     remember_sent(store.prompts, Draft(values={"input.negative_prompt": "blur 100%_"}))
@@ -27,13 +28,13 @@ def test_prompt_history_is_newest_first_searchable_and_per_scope(tmp_path: Path)
     assert store.prompts.recent("prompt", "cat") == ["A CAT in the rain", "a cat on a roof"]
     assert store.prompts.recent("negative_prompt", "0%_") == ["blur 100%_"]
     assert store.prompts.recent("prompt", "%") == []  # wildcards are searched as text
-    assert Store(tmp_path, "key-b").prompts.recent("prompt") == []
+    assert open_store(tmp_path, "key-b").prompts.recent("prompt") == []
     store.close()
-    assert Store(tmp_path, "key-a").prompts.recent("prompt", "push") == ["slow push in"]
+    assert open_store(tmp_path, "key-a").prompts.recent("prompt", "push") == ["slow push in"]
 
 
-def test_presets_save_apply_rename_delete(tmp_path: Path) -> None:
-    book = Store(tmp_path, "key-a").prompts
+def test_presets_save_apply_rename_delete(tmp_path: Path, open_store) -> None:
+    book = open_store(tmp_path, "key-a").prompts
     form = Draft(
         model="kling-v2-6",
         values={"input.prompt": "waves", "input.duration": 10, "input.mode": "pro"},

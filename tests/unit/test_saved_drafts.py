@@ -9,7 +9,6 @@ from pathlib import Path
 from PIL import Image
 
 from playground.draft import Draft, ImageChoice, load_draft, save_draft
-from playground.store import Store
 
 
 def photo() -> bytes:
@@ -25,24 +24,26 @@ def _draft(data: bytes) -> Draft:
     return Draft(model="kling-v2-6", values=values, images={"image": image})
 
 
-def test_a_saved_draft_comes_back_with_its_image(tmp_path: Path) -> None:
+def test_a_saved_draft_comes_back_with_its_image(tmp_path: Path, open_store) -> None:
     data = photo()
     draft = _draft(data)
-    save_draft(Store(tmp_path, "demo"), "browser-a", draft, {draft.images["image"].sha256: data})
+    save_draft(
+        open_store(tmp_path, "demo"), "browser-a", draft, {draft.images["image"].sha256: data}
+    )
 
-    found = load_draft(Store(tmp_path, "demo"), "browser-a")  # as after a restart
+    found = load_draft(open_store(tmp_path, "demo"), "browser-a")  # as after a restart
 
     assert found is not None
     again, images = found
     assert again == draft
     assert images == {draft.images["image"].sha256: data}
-    assert load_draft(Store(tmp_path, "demo"), "browser-b") is None
+    assert load_draft(open_store(tmp_path, "demo"), "browser-b") is None
 
 
-def test_an_image_whose_file_is_gone_is_left_out(tmp_path: Path) -> None:
+def test_an_image_whose_file_is_gone_is_left_out(tmp_path: Path, open_store) -> None:
     data = photo()
     draft = _draft(data)
-    store = Store(tmp_path, "demo")
+    store = open_store(tmp_path, "demo")
     save_draft(store, "browser-a", draft, {draft.images["image"].sha256: data})
     path = store.image_path(draft.images["image"].sha256 or "")
     assert path is not None

@@ -1,4 +1,5 @@
-"""The store: per-key scope by hash, atomic files, faithful round-trips, newest first."""
+"""The store: per-key scope by hash, atomic files, faithful round-trips, newest first
+(on SQLite and on PostgreSQL: `open_store`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from modelhunter.requests import parse_request
 from modelhunter.responses import Task, TaskStatus
 from playground.budget import Budget
+from playground.database import sql
 from playground.runs import InputImage, Run
 from playground.settings import scope_for
 from playground.store import Store
@@ -45,8 +48,15 @@ def _all_bytes(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
 
 
-def test_each_key_has_its_own_scope_named_by_a_hash(tmp_path) -> None:
-    a, b, demo = (Store(tmp_path, scope_for(k)) for k in (KEY_A, KEY_B, None))
+def _all_rows(store: Store) -> str:
+    """Every row of every table of the store's database, as text."""
+    with store.db.connect() as db:
+        tables = inspect(db).get_table_names()
+        return "\n".join(str(tuple(row)) for t in tables for row in sql(db, f"SELECT * FROM {t}"))
+
+
+def test_each_key_has_its_own_scope_named_by_a_hash(tmp_path, open_store) -> None:
+    a, b, demo = (open_store(tmp_path, scope_for(k)) for k in (KEY_A, KEY_B, None))
     assert len({a.dir, b.dir, demo.dir}) == 3
     assert demo.dir.name == "demo"
     a.save(_run("run_a", task=_task()))
@@ -54,11 +64,13 @@ def test_each_key_has_its_own_scope_named_by_a_hash(tmp_path) -> None:
     assert [r.run_id for r in a.runs()] == ["run_a"]
     assert [r.run_id for r in b.runs()] == ["run_b"]
     assert demo.runs() == []
-    assert Store(tmp_path, scope_for(KEY_A)).get("run_a") is not None, "stable across restarts"
+    a.close()
+    assert open_store(tmp_path, scope_for(KEY_A)).get("run_a") is not None, "stable across restarts"
+    assert b.get("run_a") is None and demo.get("run_a") is None
 
 
-def test_the_key_appears_in_no_path_and_no_file(tmp_path) -> None:
-    store = Store(tmp_path, scope_for(KEY_A))
+def test_the_key_appears_in_no_path_and_no_file(tmp_path, open_store) -> None:
+    store = open_store(tmp_path, scope_for(KEY_A))
     store.save(_run("run_a", task=_task(), images={"image": InputImage(name="a.png", sha256="0")}))
     store.put_image(b"\x89PNG fake image", ".png")
     with store.writing_video("run_a") as handle:
@@ -68,10 +80,12 @@ def test_the_key_appears_in_no_path_and_no_file(tmp_path) -> None:
     assert paths and not any(secret in p or KEY_A in p for p in paths)
     content = _all_bytes(tmp_path)
     assert content and secret.encode() not in content and KEY_A.encode() not in content
+    rows = _all_rows(store)  # PostgreSQL: the rows are not in the folder
+    assert "run_a" in rows and secret not in rows and KEY_A not in rows
 
 
-def test_a_failed_video_write_leaves_no_file_and_keeps_the_old_one(tmp_path) -> None:
-    store = Store(tmp_path, "demo")
+def test_a_failed_video_write_leaves_no_file_and_keeps_the_old_one(tmp_path, open_store) -> None:
+    store = open_store(tmp_path, "demo")
     with pytest.raises(OSError), store.writing_video("run_a") as handle:
         handle.write(b"half a vid")
         raise OSError("connection reset")
@@ -86,8 +100,8 @@ def test_a_failed_video_write_leaves_no_file_and_keeps_the_old_one(tmp_path) -> 
     assert (store.videos / "run_a.mp4").read_bytes() == b"the whole video"
 
 
-def test_a_run_round_trips_exactly(tmp_path) -> None:
-    store = Store(tmp_path, "demo")
+def test_a_run_round_trips_exactly(tmp_path, open_store) -> None:
+    store = open_store(tmp_path, "demo")
     run = _run(
         "run_a",
         task=_task(),
@@ -101,13 +115,13 @@ def test_a_run_round_trips_exactly(tmp_path) -> None:
     run.video_file = "run_a.mp4"
     run.download_attempts = 2
     store.save(run)
-    assert Store(tmp_path, "demo").get("run_a") == run
+    assert open_store(tmp_path, "demo").get("run_a") == run
     assert store.task_ids() == {"task_1"}
     assert store.get("run_missing") is None
 
 
-def test_runs_come_newest_first_ties_by_first_save(tmp_path) -> None:
-    store = Store(tmp_path, "demo")
+def test_runs_come_newest_first_ties_by_first_save(tmp_path, open_store) -> None:
+    store = open_store(tmp_path, "demo")
     paris = timezone(timedelta(hours=1))
     store.save(_run("run_old", T0))
     store.save(_run("run_tie_1", T0 + timedelta(minutes=5)))
@@ -120,8 +134,8 @@ def test_runs_come_newest_first_ties_by_first_save(tmp_path) -> None:
     assert [r.run_id for r in store.runs(limit=2)] == order[:2]
 
 
-def test_video_and_image_paths(tmp_path) -> None:
-    store = Store(tmp_path, "demo")
+def test_video_and_image_paths(tmp_path, open_store) -> None:
+    store = open_store(tmp_path, "demo")
     run = _run("run_a", video_file="run_a.mp4")
     assert store.video_path(run) is None, "recorded but missing on disk"
     with store.writing_video("run_a") as handle:
@@ -137,6 +151,7 @@ def test_video_and_image_paths(tmp_path) -> None:
 
 
 def test_a_store_written_by_the_first_version_still_reads(tmp_path) -> None:
+    # SQLite only: files of older versions (PostgreSQL databases start at revision 0002)
     folder = tmp_path / "demo"
     folder.mkdir()
     run = _run("run_a", T0.astimezone(timezone(timedelta(hours=2))), task=_task())
@@ -157,12 +172,11 @@ def test_a_store_written_by_the_first_version_still_reads(tmp_path) -> None:
     assert store.ledger.standing(budget, T0 + timedelta(days=1)).today == 0
 
 
-def test_an_unreadable_row_hides_nothing_else(tmp_path) -> None:
-    store = Store(tmp_path, "demo")
+def test_an_unreadable_row_hides_nothing_else(tmp_path, open_store) -> None:
+    store = open_store(tmp_path, "demo")
     store.save(_run("run_good"))
     store.save(_run("run_bad"))
-    with sqlite3.connect(store.dir / "runs.sqlite3") as db:
-        db.execute("UPDATE runs SET body='{\"run_id\": 1}' WHERE run_id='run_bad'")
-    db.close()
+    with store.db.transaction(store.scope) as db:  # a row no version of Run reads
+        sql(db, "UPDATE runs SET body=:body WHERE run_id='run_bad'", body='{"run_id": 1}')
     assert [r.run_id for r in store.runs()] == ["run_good"]
     assert store.get("run_bad") is None

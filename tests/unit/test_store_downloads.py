@@ -128,9 +128,9 @@ def _finished_run(jobs: Jobs, clock) -> Run:
 
 
 def test_a_full_disk_keeps_the_run_to_download_until_there_is_room(
-    small_disk, fake_modelhunter, manual_clock
+    small_disk, fake_modelhunter, manual_clock, open_store
 ) -> None:
-    store = Store(small_disk.root, "key-disk", disk=small_disk.disk)
+    store = open_store(small_disk.root, "key-disk", disk=small_disk.disk)
     jobs = _jobs(fake_modelhunter, manual_clock, store)
     run = _finished_run(jobs, manual_clock)
     small_disk.fill()
@@ -142,7 +142,7 @@ def test_a_full_disk_keeps_the_run_to_download_until_there_is_room(
     assert run.status == "succeeded" and run.video_file is None
     assert run.video_error is None and run.download_attempts == 0 and run.active
     assert [p.name for p in store.videos.iterdir() if p.suffix == ".part"] == []
-    stored = Store(small_disk.root, "key-disk", disk=small_disk.disk).get(run.run_id)
+    stored = open_store(small_disk.root, "key-disk", disk=small_disk.disk).get(run.run_id)
     assert stored is not None and stored.active, "still to download after a restart"
 
     small_disk.free()
@@ -160,8 +160,10 @@ def _given_up(jobs: Jobs, run: Run) -> Run:
     return run
 
 
-def test_retry_download_fetches_a_video_given_up_before(tmp_path, fake_modelhunter, manual_clock):
-    jobs = _jobs(fake_modelhunter, manual_clock, Store(tmp_path, "key-disk"))
+def test_retry_download_fetches_a_video_given_up_before(
+    tmp_path, fake_modelhunter, manual_clock, open_store
+):
+    jobs = _jobs(fake_modelhunter, manual_clock, open_store(tmp_path, "key-disk"))
     run = _given_up(jobs, _finished_run(jobs, manual_clock))
     jobs.refresh([run])
     assert run.video_file is None and not run.active, "given up: not retried on its own"
@@ -171,8 +173,10 @@ def test_retry_download_fetches_a_video_given_up_before(tmp_path, fake_modelhunt
     assert jobs.store.get(run.run_id) == run
 
 
-def test_recover_clears_an_old_video_error(tmp_path, fake_modelhunter, manual_clock) -> None:
-    jobs = _jobs(fake_modelhunter, manual_clock, Store(tmp_path, "key-disk"))
+def test_recover_clears_an_old_video_error(
+    tmp_path, fake_modelhunter, manual_clock, open_store
+) -> None:
+    jobs = _jobs(fake_modelhunter, manual_clock, open_store(tmp_path, "key-disk"))
     run = _given_up(jobs, _finished_run(jobs, manual_clock))
     assert run.task is not None
 

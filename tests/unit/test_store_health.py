@@ -1,11 +1,19 @@
-"""A damaged database is moved aside and rebuilt; an unusable folder is one plain error."""
+"""A damaged database is moved aside and rebuilt; an unusable folder or an unreachable database
+server is one plain error.
+
+Damaged files, file modes and older files are SQLite's own (SQLite-only tests); the data
+folder's failures are the same with PostgreSQL (which keeps videos and images there too).
+"""
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import sqlite3
 import stat
+import time
+import traceback
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,8 +26,9 @@ from modelhunter.requests import parse_request
 from playground.disk import Disk
 from playground.posters import poster_for
 from playground.runs import Run
-from playground.store import Store, StoreUnavailable
+from playground.store import STALE_TEMP_S, Store, StoreUnavailable
 from playground.store_health import SQLITE_HEADER
+from tests.pg_server import free_port
 
 T0 = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 PAGE = 4096
@@ -99,11 +108,11 @@ def test_one_damaged_page_is_noticed_and_what_still_reads_is_kept(tmp_path, page
     fresh.close()
 
 
-def test_a_data_dir_that_is_a_file_is_one_plain_error(tmp_path) -> None:
+def test_a_data_dir_that_is_a_file_is_one_plain_error(tmp_path, open_store) -> None:
     blocker = tmp_path / "data"
     blocker.write_text("not a folder")
     with pytest.raises(StoreUnavailable) as caught:
-        Store(blocker, "demo")
+        open_store(blocker, "demo")
     problem = caught.value
     assert problem.kind == "in_the_way"
     assert problem.data_dir == (blocker / "demo").absolute()
@@ -140,14 +149,14 @@ class _Refusing(Disk):
         (errno.EDQUOT, "no_space", "full"),
     ],
 )
-def test_local_failures_say_what_and_what_to_do(tmp_path, code, kind, words) -> None:
+def test_local_failures_say_what_and_what_to_do(tmp_path, open_store, code, kind, words) -> None:
     disk = _Refusing(code)
-    store = Store(tmp_path, "demo", disk=disk)
+    store = open_store(tmp_path, "demo", disk=disk)
     disk.refusing = True
     for attempt in (
         lambda: store.put_image(b"image bytes", ".png"),
         lambda: store.writing_video("run_a").__enter__(),
-        lambda: Store(tmp_path, "other", disk=disk),
+        lambda: open_store(tmp_path, "other", disk=disk),
     ):
         with pytest.raises(StoreUnavailable) as caught:
             attempt()
@@ -196,15 +205,12 @@ def test_an_older_store_is_tightened_when_it_opens(tmp_path) -> None:
     assert [_mode(p) for p in everything] == [0o700] * 3 + [0o600] * 3
 
 
-def test_a_crash_leftover_part_file_is_cleaned_up_and_a_live_one_is_kept(tmp_path) -> None:
+def test_a_crash_leftover_part_file_is_cleaned_up_and_a_live_one_is_kept(
+    tmp_path, open_store
+) -> None:
     """A kill -9 mid-download leaves `videos/*.part`; the next open removes it once it is
     clearly stale, never a download another process is writing right now."""
-    import os
-    import time
-
-    from playground.store import STALE_TEMP_S, Store
-
-    first = Store(tmp_path, "key-parts")
+    first = open_store(tmp_path, "key-parts")
     stale = first.videos / "tmpabc.part"
     live = first.videos / "tmpdef.part"
     for path in (stale, live):
@@ -213,7 +219,70 @@ def test_a_crash_leftover_part_file_is_cleaned_up_and_a_live_one_is_kept(tmp_pat
     os.utime(stale, (old, old))
     first.close()
 
-    Store(tmp_path, "key-parts")
+    open_store(tmp_path, "key-parts")
 
     assert not stale.exists()
     assert live.exists()
+
+
+# --- a PostgreSQL server out of reach -------------------------------------------------------
+
+PASSWORD = "s3cr3t-Pa55word"  # made up
+
+
+def _everything_said(problem: StoreUnavailable) -> str:
+    """All a log or a page could show of the error: its message, detail and traceback."""
+    shown = "".join(traceback.format_exception(problem))
+    return f"{problem}\n{problem.detail}\n{problem.what}\n{problem.todo}\n{shown}"
+
+
+def test_a_database_server_nobody_listens_on_is_one_plain_error_without_the_password(
+    tmp_path,
+) -> None:
+    url = f"postgresql+psycopg://kling:{PASSWORD}@127.0.0.1:{free_port()}/kling"
+    with pytest.raises(StoreUnavailable) as caught:
+        Store(tmp_path, "key-pg", database_url=url)
+    problem = caught.value
+    assert problem.kind == "database" and "MODELHUNTER_DATABASE_URL" in problem.what
+    assert "database server is running" in problem.todo
+    assert PASSWORD not in _everything_said(problem)
+    assert (tmp_path / "key-pg" / "videos").is_dir(), "the folder is fine; only the server is not"
+    assert not (tmp_path / "key-pg" / "runs.sqlite3").exists(), "no SQLite file instead"
+
+
+def test_a_stopped_database_server_is_one_plain_error_and_its_return_is_noticed(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from tests import pg_server
+
+    base = tempfile.mkdtemp(prefix="kling-pg-")  # its own server: this one is stopped
+    server = pg_server.PostgresServer(base)
+    try:
+        server.start()
+        name = server.create_database().rsplit("/", 1)[-1]
+        port = server.port
+        url = f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{port}/{name}"  # trust auth
+        store = Store(tmp_path, "key-pg", database_url=url)
+        store.save(_run("run_a"))
+        server.stop()
+
+        for read_or_write in (
+            store.runs,
+            lambda: store.get("run_a"),
+            lambda: store.save(_run("run_b")),
+            lambda: Store(tmp_path, "key-pg", database_url=url).runs(),
+        ):
+            with pytest.raises(StoreUnavailable) as caught:
+                read_or_write()
+            assert caught.value.kind == "database"
+            assert PASSWORD not in _everything_said(caught.value)
+
+        monkeypatch.setattr(pg_server, "free_port", lambda: port)  # back on the same port
+        assert server._launch(), "restarted"
+        assert [r.run_id for r in store.runs()] == ["run_a"], "nothing lost; no reopening"
+        store.close()
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
