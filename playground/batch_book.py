@@ -102,7 +102,7 @@ class BatchBook:
             sql(
                 db,
                 "INSERT INTO batches(batch_id, scope, owner, created_at, body) VALUES "
-                "(:id, :scope, :owner, :at, :body) ON CONFLICT(batch_id) DO UPDATE SET "
+                "(:id, :scope, :owner, :at, :body) ON CONFLICT(scope, batch_id) DO UPDATE SET "
                 "body=excluded.body",
                 id=batch.batch_id,
                 scope=self._place.scope,

@@ -110,7 +110,8 @@ def reserve_many(db: Connection, place: Place, runs: list[Run], budget: Budget) 
         marks = ", ".join(f":r{i}" for i in range(len(chunk)))
         found = sql(
             db,
-            f"SELECT count(*) FROM ledger WHERE run_id IN ({marks})",
+            f"SELECT count(*) FROM ledger WHERE scope = :scope AND run_id IN ({marks})",
+            scope=place.scope,
             **{f"r{i}": run_id for i, run_id in enumerate(chunk)},
         ).scalar()
         if found:
@@ -133,7 +134,8 @@ def release_unsent(db: Connection, place: Place, run_ids: list[str]) -> None:
         sql(
             db,
             "UPDATE ledger SET amount='0', kind='released' WHERE run_id=:id AND scope=:scope "
-            "AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.run_id = ledger.run_id)",
+            "AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.scope = ledger.scope "
+            "AND runs.run_id = ledger.run_id)",
             id=run_id,
             scope=place.scope,
         )
@@ -166,7 +168,7 @@ def _upsert(db: Connection, place: Place, run: Run) -> None:
         db,
         "INSERT INTO ledger(run_id, scope, owner, at, price, amount, kind) VALUES "
         "(:id, :scope, :owner, :at, :price, :amount, :kind) "
-        "ON CONFLICT(run_id) DO UPDATE SET amount=excluded.amount, kind=excluded.kind",
+        "ON CONFLICT(scope, run_id) DO UPDATE SET amount=excluded.amount, kind=excluded.kind",
         id=run.run_id,
         scope=place.scope,
         owner=place.owner,

@@ -39,8 +39,8 @@ from playground.database import BUSY_TIMEOUT_S, Database, Place, sql, sqlite_url
 from playground.disk import Disk
 from playground.migrate import migrate
 from playground.migrations.legacy import stamp
-from playground.sqlite_import import import_sqlite
 from playground.runs import Run
+from playground.sqlite_import import import_sqlite
 from playground.store_health import (
     Recovery,
     StoreUnavailable,
@@ -62,7 +62,7 @@ _UPSERT = f"""
 INSERT INTO runs({_COLUMNS}) VALUES (:run_id, :scope, :owner, :created_at, :task_id,
     (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs WHERE scope = :scope),
     :active, :deleted, :body)
-ON CONFLICT(run_id) DO UPDATE SET
+ON CONFLICT(scope, run_id) DO UPDATE SET
     created_at=excluded.created_at, task_id=excluded.task_id, active=excluded.active,
     deleted=excluded.deleted, body=excluded.body
 """

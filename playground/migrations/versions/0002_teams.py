@@ -20,7 +20,27 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-_KEYED = {  # tables whose primary key now starts with (scope, owner)
+# Every table is made anew with its workspace (`scope`) and person (`owner`) in the key, and
+# its rows copied over (legacy rows belong to this file's workspace and to "": no sign-in).
+_TABLES = {
+    "runs": (
+        "CREATE TABLE runs (scope TEXT NOT NULL, run_id TEXT NOT NULL, owner TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, task_id TEXT, seq INTEGER NOT NULL DEFAULT 0, active "
+        "INTEGER NOT NULL DEFAULT 0, deleted INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL, "
+        "PRIMARY KEY (scope, run_id))",
+        ("run_id", "created_at", "task_id", "body"),
+    ),
+    "ledger": (
+        "CREATE TABLE ledger (scope TEXT NOT NULL, run_id TEXT NOT NULL, owner TEXT NOT NULL, "
+        "at TEXT NOT NULL, price TEXT NOT NULL, amount TEXT NOT NULL, kind TEXT NOT NULL, "
+        "PRIMARY KEY (scope, run_id))",
+        ("run_id", "at", "price", "amount", "kind"),
+    ),
+    "batches": (
+        "CREATE TABLE batches (scope TEXT NOT NULL, batch_id TEXT NOT NULL, owner TEXT NOT "
+        "NULL, created_at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (scope, batch_id))",
+        ("batch_id", "created_at", "body"),
+    ),
     "daily_budgets": (
         "CREATE TABLE daily_budgets (scope TEXT NOT NULL, owner TEXT NOT NULL, day TEXT NOT "
         "NULL, amount TEXT NOT NULL, PRIMARY KEY (scope, owner, day))",
@@ -61,41 +81,36 @@ _INDEXES = (
 )
 
 
-def _text(name: str) -> sa.Column:
-    return sa.Column(name, sa.Text(), nullable=False, server_default="")
-
-
-def _flag(name: str) -> sa.Column:
-    return sa.Column(name, sa.Integer(), nullable=False, server_default="0")
-
-
 def upgrade() -> None:
     scope = context.config.attributes.get("scope", "")
     bind = op.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
     for index in ("runs_created", "runs_task", "ledger_at"):
         op.execute(f"DROP INDEX IF EXISTS {index}")
-    for table in ("runs", "ledger", "batches"):
-        op.add_column(table, _text("scope"))
-        op.add_column(table, _text("owner"))
-        op.execute(sa.text(f"UPDATE {table} SET scope = :scope").bindparams(scope=scope))
-    for column in ("seq", "active", "deleted"):
-        op.add_column("runs", _flag(column))
-    if bind.dialect.name == "sqlite":
-        from playground.migrations.legacy import run_flags
-
-        op.execute("UPDATE runs SET seq = rowid")
-        run_flags(bind)
-    for table, (create, columns) in _KEYED.items():
-        kept = bind.execute(sa.text(f"SELECT {', '.join(columns)} FROM {table}")).all()
+    for table, (create, columns) in _TABLES.items():
+        # runs keep the order they were first saved in (SQLite's rowid) as `seq`
+        extra = ", rowid" if sqlite and table == "runs" else ""
+        kept = bind.execute(sa.text(f"SELECT {', '.join(columns)}{extra} FROM {table}")).all()
         op.execute(f"DROP TABLE {table}")
         op.execute(create)
         names = ", ".join(columns)
         marks = ", ".join(f":{c}" for c in columns)
         if table == "drafts":  # the old key was the browser: it stays the owner
             insert = f"INSERT INTO drafts (scope, {names}) VALUES (:scope, {marks})"
+        elif extra:
+            insert = (
+                f"INSERT INTO runs (scope, owner, seq, {names}) VALUES (:scope, '', :seq, {marks})"
+            )
         else:
             insert = f"INSERT INTO {table} (scope, owner, {names}) VALUES (:scope, '', {marks})"
         for row in kept:
-            bind.execute(sa.text(insert), {"scope": scope, **dict(zip(columns, row, strict=True))})
+            values = dict(zip(columns, row, strict=False))
+            if extra:
+                values["seq"] = row[-1]
+            bind.execute(sa.text(insert), {"scope": scope, **values})
+    if sqlite:
+        from playground.migrations.legacy import run_flags
+
+        run_flags(bind)
     for statement in (*_NEW, *_INDEXES):
         op.execute(statement)
