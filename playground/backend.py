@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
-from fake_modelhunter import FakeModelHunter, RealClock, Timing
 from modelhunter.client import Client
 from playground.settings import Mode, Settings, mode_for
+
+if TYPE_CHECKING:  # imported when Demo mode first needs it: a key's modes never load it
+    from fake_modelhunter import FakeModelHunter
 
 __all__ = ["DEMO_KEY", "Backend", "connect", "demo_service", "use_demo_service"]
 
@@ -25,6 +28,8 @@ def demo_service() -> FakeModelHunter:
     global _demo
     with _lock:
         if _demo is None:
+            from fake_modelhunter import FakeModelHunter, RealClock, Timing
+
             _demo = FakeModelHunter(clock=RealClock(), timing=Timing.demo())
         return _demo
 

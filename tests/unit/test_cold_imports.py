@@ -38,3 +38,18 @@ def test_the_first_page_imports_no_pandas_numpy_or_av() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_with_a_key_the_offline_service_is_never_imported() -> None:
+    code = (
+        "import sys\n"
+        "from playground.backend import connect\n"
+        "from playground.settings import Settings\n"
+        "backend = connect(Settings.load({}), 'river_test_' + 'k' * 32)\n"
+        "assert backend.mode == 'sandbox' and backend.fake is None\n"
+        "print('fake_modelhunter' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False", out.stdout
