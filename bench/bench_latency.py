@@ -16,6 +16,13 @@ the DOM shows the result; Playwright's `wait_for_function` waits for that second
 Between repetitions the page waits for the script to be idle again. Every file is a new
 picture (no cache hit on either side). Repetitions take turns, ours first in even rounds;
 one unmeasured warm-up each; medians are compared.
+
+Each note also gives a third app: a plain script with as many elements as ours shows here
+(the Generate page with a start image, counted in AppTest as `bench_page` counts them: plain
+widgets of the same kinds, a caption per other element, an empty container per block), with
+the baseline's slider, text, uploader and image drawn first. Streamlit's browser side redraws
+the whole page on every rerun, so this is the part of the gap a page of that size costs in
+Streamlit itself, whatever the page does.
 """
 
 from __future__ import annotations
@@ -151,6 +158,41 @@ def _photo(path: Path, n: int) -> Path:
     return path
 
 
+_ALIKE_HEAD = """import streamlit as st
+
+duration = st.slider("Duration (s)", 3, 15, 5, key="duration")
+st.text(f"${0.084 * duration:.3f}")
+upload = st.file_uploader("Image", type=["png", "jpg", "jpeg", "webp"], key="upload")
+if upload is not None:
+    st.image(upload)
+"""
+
+
+def _alike_script(folder: Path, photo: Path) -> tuple[Path, int]:
+    """A plain script with as many elements as ours shows in these interactions (its head:
+    the baseline apps' slider, text, uploader and image); the path and the element count."""
+    from streamlit.testing.v1 import AppTest
+
+    from bench import bench_page as bp
+
+    with bp.demo_mode():
+        os.environ[bp.ENV_DATA_DIR] = str(folder / "count")
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_MS / 1000)
+        at.run()
+        upload = at.file_uploader(key="img|image|0|upload")
+        upload.set_value((photo.name, photo.read_bytes(), "image/png")).run()
+        if at.exception:
+            raise RuntimeError(f"The Generate page raised: {at.exception[0].message}")
+        counted = bp.count_elements(at)
+    widgets = counted.widgets.copy()
+    widgets.subtract({"Slider": 1, "FileUploader": 1})  # the head's two widgets
+    rest = bp.Elements(+widgets, max(0, counted.others - 2), counted.blocks)  # text, image
+    body = bp.plain_script(rest, widgets_only=False).split("\n", 2)[2]
+    script = folder / "latency_alike_app.py"
+    script.write_text(_ALIKE_HEAD + body)
+    return script, counted.total
+
+
 def _open(browser, url: str) -> Page:
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.add_init_script(HELPERS)
@@ -220,13 +262,16 @@ def run(repeats: int = REPEATS, quick: bool = False) -> list[Result]:
     """Median latencies of ours vs the plain apps, `repeats` interactions of each kind."""
     if quick:
         repeats = 2
-    times: dict[str, list[float]] = {k: [] for k in ("ours_p", "base_p", "ours_i", "base_i")}
+    keys = ("ours_p", "base_p", "alike_p", "ours_i", "base_i", "alike_i")
+    times: dict[str, list[float]] = {k: [] for k in keys}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         tmp_path = Path(tmp)
-        photos = [_photo(tmp_path / f"photo-{n}.png", n) for n in range(2 * repeats + 4)]
+        photos = [_photo(tmp_path / f"photo-{n}.png", n) for n in range(3 * repeats + 6)]
+        alike, elements = _alike_script(tmp_path, photos[-4])
         ours_url = stack.enter_context(_server(ROOT / "app.py", tmp_path / "ours"))
         price_url = stack.enter_context(_server(HERE / "latency_price_app.py", tmp_path / "p"))
         upload_url = stack.enter_context(_server(HERE / "latency_upload_app.py", tmp_path / "u"))
+        alike_url = stack.enter_context(_server(alike, tmp_path / "a"))
         pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         stack.callback(browser.close)
@@ -235,24 +280,41 @@ def run(repeats: int = REPEATS, quick: bool = False) -> list[Result]:
         ours_image = _Side(_open(browser, ours_url), ours=True)
         base_price = _Side(_open(browser, price_url), ours=False)
         base_image = _Side(_open(browser, upload_url), ours=False)
+        alike_price = _Side(_open(browser, alike_url), ours=False)
+        alike_image = _Side(_open(browser, alike_url), ours=False)
         ours_price.ready_for_price(photos[-1])
         base_price.ready_for_price(photos[-1])
-        ours_price.price_change(), base_price.price_change()  # warm-up, not counted
-        ours_image.preview(photos[-2]), base_image.preview(photos[-3])
+        alike_price.ready_for_price(photos[-1])
+        for side in (ours_price, base_price, alike_price):  # warm-up, not counted
+            side.price_change()
+        for side, photo in ((ours_image, -2), (base_image, -3), (alike_image, -5)):
+            side.preview(photos[photo])
         for n in range(repeats):
-            pairs = [
+            prices = [
                 ("ours_p", ours_price.price_change),
                 ("base_p", base_price.price_change),
-                ("ours_i", lambda n=n: ours_image.preview(photos[2 * n])),
-                ("base_i", lambda n=n: base_image.preview(photos[2 * n + 1])),
+                ("alike_p", alike_price.price_change),
+            ]
+            previews = [
+                ("ours_i", lambda n=n: ours_image.preview(photos[3 * n])),
+                ("base_i", lambda n=n: base_image.preview(photos[3 * n + 1])),
+                ("alike_i", lambda n=n: alike_image.preview(photos[3 * n + 2])),
             ]
             if n % 2:
-                pairs = [pairs[1], pairs[0], pairs[3], pairs[2]]
-            for key, measure in pairs:
+                prices, previews = prices[::-1], previews[::-1]
+            for key, measure in prices + previews:
                 times[key].append(measure())
     med = {k: statistics.median(v) for k, v in times.items()}
     spread = {k: f"{min(v):.0f}–{max(v):.0f}" for k, v in times.items()}
     how = f"median of {repeats} each, taking turns; headless Chromium, in-page performance.now()"
+
+    def alike(kind: str) -> str:
+        ms = med[f"alike_{kind}"]
+        return (
+            f"; a plain script with as many elements ({elements}), these widgets first: "
+            f"{ms:.0f} ms (ours {med[f'ours_{kind}'] / ms:.2f}× that)"
+        )
+
     return [
         Result(
             name="Interaction latency: duration → price shown",
@@ -262,7 +324,8 @@ def run(repeats: int = REPEATS, quick: bool = False) -> list[Result]:
             ours_label="Generate form → Price metric",
             ours=med["ours_p"],
             goal=1.3,
-            note=f"{how}; keydown → new text; range {spread['base_p']} vs {spread['ours_p']} ms",
+            note=f"{how}; keydown → new text; range {spread['base_p']} vs {spread['ours_p']} ms"
+            + alike("p"),
         ),
         Result(
             name="Interaction latency: file chosen → preview shown",
@@ -273,7 +336,7 @@ def run(repeats: int = REPEATS, quick: bool = False) -> list[Result]:
             ours=med["ours_i"],
             goal=1.3,
             note=f"{how}; input event → <img> loaded; 1600×1000 PNG, new each time; "
-            f"range {spread['base_i']} vs {spread['ours_i']} ms",
+            f"range {spread['base_i']} vs {spread['ours_i']} ms" + alike("i"),
         ),
     ]
 

@@ -1,11 +1,13 @@
-"""`python -m bench.profile_pages [generate|gallery] [N]`: where a page rerun's time goes.
+"""`python -m bench.profile_pages [generate|gallery] [N] [cpu]`: where a page rerun's time goes.
 
 Not a benchmark (not in `make bench`): the same pages as `bench_page` in AppTest with a
 shared ScriptCache, N reruns profiled with cProfile *inside the script thread* (AppTest runs
 the script in a thread of its own, which a profiler in the main thread would not see).
 Prints the functions with the most cumulative time per rerun, then the time split between
 the app's own code (app.py, app_pages, components, playground, modelhunter) and the rest
-(Streamlit, protobuf, Pillow, …), by self time.
+(Streamlit, protobuf, Pillow, …), by self time. With `cpu`, the profiler's clock is the
+script thread's CPU time (`time.thread_time`) instead of the wall clock: the figures then barely
+move when other processes load the machine (each call to that clock costs a little more).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import pstats
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,12 +89,15 @@ def report(profile: cProfile.Profile, reruns: int, title: str, top: int = 25) ->
             break
 
 
+CPU_CLOCK = False  # `cpu` on the command line: profile in the script thread's CPU time
+
+
 def _profile(pages: list[tuple[str, AppTest, Path | None]], reruns: int) -> None:
     for _ in range(bp.WARMUP):
         for _, at, data_dir in pages:
             bp._run(at, data_dir)
     for title, at, data_dir in pages:
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.thread_time) if CPU_CLOCK else cProfile.Profile()
         with profiled(profile):
             for _ in range(reruns):
                 bp._run(at, data_dir)
@@ -139,4 +145,5 @@ if __name__ == "__main__":
     _quiet_streamlit()
     which = sys.argv[1] if len(sys.argv) > 1 else "generate"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+    CPU_CLOCK = "cpu" in sys.argv[3:]
     {"generate": generate, "gallery": gallery}[which](n)
