@@ -137,6 +137,9 @@ def test_a_copied_settings_link_fills_the_form_in_another_browser(
 ) -> None:
     page = _new_page(browser, demo_server)
     page.get_by_role("radio", name=re.compile("Kling v2.6")).click()
+    # the v2.6 form is drawn (its duration is a choice): typing into the v3 form's prompt
+    # while it is being replaced would lose the text
+    expect(page.get_by_role("radio", name="10", exact=True)).to_be_visible()
     prompt = page.get_by_test_id("stTextArea").locator("textarea").first
     expect(prompt).to_be_visible()
     prompt.fill("dolly zoom on a lighthouse")
