@@ -24,6 +24,11 @@ def _usd(value: Decimal | None, default: str) -> str:
     return format_usd(value) if value is not None else default
 
 
+def _of(limit: Decimal | None) -> str:
+    """What follows a spend: ' of $x', or ' (no cap)' without a limit."""
+    return f" of {format_usd(limit)}" if limit is not None else " (no cap)"
+
+
 def _amount(label: str, current: Decimal | None, key: str, default: str) -> Decimal | None:
     value = st.number_input(
         label,
@@ -45,8 +50,8 @@ def render_team_budget(ledger: Ledger, settings: Settings, now: datetime) -> Non
     st.subheader("Team budget")
     if team is not None:
         st.caption(
-            f"Spent today {format_usd(team.today)} of {_usd(team.daily_limit, 'no cap')}; "
-            f"this month {format_usd(team.month)} of {_usd(team.monthly_limit, 'no cap')}."
+            f"Spent today {format_usd(team.today)}{_of(team.daily_limit)}; "
+            f"this month {format_usd(team.month)}{_of(team.monthly_limit)}."
         )
     current = ledger.limits(TEAM)
     no_cap_day = _usd(settings.team_budget_usd, "no cap")
