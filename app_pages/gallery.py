@@ -14,12 +14,7 @@ from components.curation import Curation, announce_undoable, render_undo
 from components.gallery import render_gallery
 from components.gallery_filters import render_filters
 from components.live_runs import render_live_runs, run_actions
-from components.share import (
-    app_root,
-    render_linked_run,
-    render_result_link,
-    render_selection_bar,
-)
+from components.share import app_root, render_linked_run, render_result_link, render_selection_bar
 from playground.curation import CurationRefused, Curator, batch_names, still_undoable
 from playground.export import export_to_folder
 from playground.posters import poster_for
@@ -98,7 +93,9 @@ def _export(runs: list[Run]) -> Path:
 def _draw() -> None:
     alive = session.gallery()  # once per draw, in the fragment: current after a delete or hide
     videos = sum(1 for r in alive if r.video_file)
-    st.caption(f"{len(alive)} runs · {videos} videos · kept on this machine across restarts")
+    n = len(alive)
+    count = f"{n} run{'s' * (n != 1)} · {videos} video{'s' * (videos != 1)}"
+    st.caption(f"{count} · kept on this machine across restarts")
     just = still_undoable(st.session_state.get(Keys.UNDO_SLOTS, {}), session.runs)
     st.session_state[Keys.UNDO_SLOTS] = just
     just = {k: v for k, v in just.items() if not filters.matches(session.runs[k])}  # else shown

@@ -91,6 +91,8 @@ def render_sidebar(
     is the server's: no key is shown or asked for, and budgets are set by admins.
     """
     label, color, text = MODE_BADGES[mode]
+    if team and mode == "live":
+        text = "Live: runs are charged to the team's ModelHunter account."
     with st.sidebar:
         st.badge(label, color=color, icon=":material/bolt:" if mode == "live" else None)
         st.caption(text)
@@ -150,8 +152,12 @@ def render_spend(slot: DeltaGenerator, standing: Standing | None, settings: Sett
         if standing.monthly_limit is not None:
             month += f" of {format_usd(standing.monthly_limit)}"
         st.caption(
-            f"{month}. Days and months in {settings.budget_tz}; every tab and app process "
-            "using this key counts."
+            f"{month}. Days and months in {settings.budget_tz}; "
+            + (
+                "your runs from every tab count."
+                if standing.managed
+                else "every tab and app process using this key counts."
+            )
         )
         if standing.team is not None:
             st.caption(_team_line(standing.team))

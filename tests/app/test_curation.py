@@ -77,7 +77,7 @@ def test_star_rename_note_hide_and_delete_with_undo(quick_demo, png) -> None:
     assert (store.get(fog).title, store.get(fog).note) == ("Opening shot", "the client liked it")
     assert any("Opening shot" in m.value for m in at.markdown), "the new title is shown"
 
-    runs_line = next(c.value for c in at.caption if " runs · " in c.value)
+    runs_line = next(c.value for c in at.caption if "kept on this machine" in c.value)
     assert runs_line.startswith("2 runs · 2 videos")
     at.button(key=f"tile|hide|{gulls}").click()
     _ok(at)
@@ -101,7 +101,8 @@ def test_star_rename_note_hide_and_delete_with_undo(quick_demo, png) -> None:
     _ok(at)
     assert _tiles(at) == [fog]
     assert any("Deleted “gulls over the harbour”" in t.value for t in at.toast)
-    assert next(c.value for c in at.caption if " runs · " in c.value).startswith("1 runs · 1 ")
+    line = next(c.value for c in at.caption if "kept on this machine" in c.value)
+    assert line.startswith("1 run · 1 video · "), line
     at.button(key=f"tile|undo|{gulls}").click()  # right where the tile was
     _ok(at)
     assert gulls in _tiles(at), "undo brings it back"
