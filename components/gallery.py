@@ -71,7 +71,10 @@ def render_result_card(
         title = _title(run)
         st.markdown(f"**{md_escape(title[:90])}{'…' if len(title) > 90 else ''}**")
         if video is not None and video.exists():  # plays at once, silently, over and over
-            st.video(str(video), autoplay=True, muted=True, loop=True)
+            # `alt` names the run: two results with identical bytes (the same demo request)
+            # would otherwise be one element to Streamlit, and the page would stop
+            alt = f"Result: {title[:90]} (run {run.run_id})"
+            st.video(str(video), autoplay=True, muted=True, loop=True, alt=alt)
         else:
             render_status(run, actions)
         st.caption(md_escape(" · ".join(_facts(run))) + f" · {_money(run, charged)}")

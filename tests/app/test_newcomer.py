@@ -199,3 +199,21 @@ def test_the_sample_pictures_are_named_once(demo) -> None:
     captions = [i.caption for img in at.get("image") for i in img.proto.imgs]
     assert len(captions) >= len(names)  # the sample pictures are shown
     assert not any(c in names for c in captions), captions
+
+
+def test_two_results_with_identical_videos_both_play(quick_demo, png) -> None:
+    """The quick demo gives every run the same video file bytes: both cards still play."""
+    at = quick_demo.app()
+    _upload(at, png)
+    for prompt in ("first take", "second take"):
+        at.text_area(key="form|kling-v3|input.prompt|0").input(prompt).run()
+        at.button(key="submit").click().run()
+        assert not at.exception, at.exception
+        quick_demo.clock.advance(60)
+    at.switch_page("app_pages/gallery.py").run()
+    assert not at.exception, at.exception
+    at.switch_page("app_pages/generate.py").run()  # "Your results": a card per run
+    assert not at.exception, at.exception
+    videos = [v.proto for v in at.get("video")]
+    assert len(videos) >= 2 and len({v.url for v in videos}) == 1, "the same bytes"
+    assert len({v.alt for v in videos}) == len(videos), "each names its own run"
