@@ -9,9 +9,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from modelhunter.requests import KlingRequest
-from modelhunter.responses import TERMINAL, Task, TaskStatus
+from modelhunter.responses import Task, TaskStatus
 
 __all__ = ["InputImage", "Run", "RunPhase"]
+
+_UNTRACKED = frozenset(("rejected", "not_sent", "gone", "from_disk"))  # phases never polled
 
 # Where a run is on our side; once a task exists its own status takes over.
 # `unknown`: the submit may have created a task (no reply, a 5xx…): it is looked for, and
@@ -76,16 +78,20 @@ class Run(BaseModel):
 
     @property
     def active(self) -> bool:
-        """Still worth polling: submitted and not finished, or finished but not downloaded."""
-        if self.phase in ("rejected", "not_sent", "gone", "from_disk"):
+        """Still worth polling: submitted and not finished, or finished but not downloaded.
+
+        (Asked of every run of a session on each rerun: identity checks against the
+        terminal statuses, not a hash of the enum member per run.)"""
+        phase = self.phase
+        if phase in _UNTRACKED or (phase == "unknown" and self.lookups_paused):
             return False
-        if self.phase == "unknown" and self.lookups_paused:
-            return False
-        if self.task is None:
+        task = self.task
+        if task is None:
             return True
-        if self.task.status in TERMINAL:
-            return self.task.status == TaskStatus.SUCCEEDED and self.needs_download
-        return True
+        status = task.status  # a documented word is always a TaskStatus member
+        if status is TaskStatus.SUCCEEDED:
+            return self.video_file is None and self.video_error is None  # needs_download
+        return status is not TaskStatus.FAILED and status is not TaskStatus.CANCELLED
 
     @property
     def needs_download(self) -> bool:
