@@ -14,6 +14,11 @@ jobs, backend = get_jobs()
 
 st.title("Compare")
 playable = [r for r in session.gallery() if r.video_file and jobs.store.video_path(r)]
+linked = parse_compare(st.query_params.to_dict())
+if session.person is not None:  # with sign-in, a link may name a teammate's results too
+    known = {r.run_id for r in playable}
+    shared = [jobs.store.get(i) for i in linked if i not in known]
+    playable += [r for r in shared if r and r.deleted_at is None and jobs.store.video_path(r)]
 by_id = {r.run_id: r for r in playable}
 
 
@@ -21,7 +26,7 @@ def _label(run_id: str) -> str:
     return compare_label(by_id[run_id])
 
 
-wanted = [i for i in parse_compare(st.query_params.to_dict()) if i in by_id]
+wanted = [i for i in linked if i in by_id]
 if wanted and st.session_state.get(Keys.COMPARE) != wanted:  # opened from a link or a batch
     st.session_state[Keys.COMPARE] = wanted
     st.session_state[Keys.COMPARE_PICK] = wanted

@@ -16,8 +16,9 @@ settings = get_settings()
 live = backend.mode == "live"
 
 st.title("Costs")
+whose = "you submitted" if session.person is not None else "submitted from this workspace"
 st.caption(
-    f"Every run submitted from this workspace, by day ({settings.budget_tz}), model and batch; "
+    f"Every run {whose}, by day ({settings.budget_tz}), model and batch; "
     "deleted runs still count: money spent is not undone by deleting."
 )
 runs = {r.run_id: r for r in jobs.store.runs()}

@@ -23,6 +23,8 @@ COLUMNS = ("", "Task", "Prompt", "Status", "Model", "Created", "Cost", "")
 st.title("History")
 if backend.fake is not None:  # Demo: no key, the offline service's tasks of this browser
     st.caption("Every demo task this browser has made. Recover any into the gallery.")
+elif session.person is not None:  # with sign-in: the team's key, this person's tasks
+    st.caption("Every Kling task you made with the team's key. Recover any into your gallery.")
 else:
     st.caption(
         "Every Kling task your key has made, as the API lists it. Recover any into the gallery."

@@ -22,14 +22,16 @@ if Keys.PRESENT_GRID not in st.session_state:
 store = open_workspace(
     selection.workspace, session.scope or "", jobs.store, get_settings().data_dir
 )
-runs = select_runs(selection, store.runs()) if store is not None else []
+# with sign-in, a link naming runs opens a teammate's too (a run's link does, view only)
+everyone = session.person is not None and selection.kind == "runs"
+runs = select_runs(selection, store.runs(everyone=everyone)) if store is not None else []
 
 if not runs:
     st.title("Nothing to present")
     st.write(
         "Star results in the Gallery, or pick some and press **Present**. A presentation link "
-        "opens on another screen when that screen can reach the results' workspace "
-        "(see the README)."
+        "opens on another screen when that screen can reach the results: the same Demo "
+        "browser workspace, the same key, or (with sign-in) the same team."
     )
     st.page_link("app_pages/gallery.py", label="Back to the Gallery", icon=":material/arrow_back:")
     st.stop()

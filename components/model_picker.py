@@ -44,7 +44,7 @@ def _close() -> None:
 
 @st.dialog("Confirm a paid run", on_dismiss=_close)
 def _confirm(price: str, on_pay: Callable[[], None]) -> None:
-    st.write(f"This run costs **{price}** on your live key.")
+    st.write(f"This run costs **{price}** on the live key.")
     pay, cancel = st.columns(2)
     if pay.button("Pay and generate", type="primary", key=Keys.CONFIRM_PAY):
         _close()

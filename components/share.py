@@ -147,4 +147,7 @@ def render_selection_bar(
     with zip_col:
         render_export(exported, f"{len(exported)} {'picked' if picked else 'shown'}", export)
     if picked:
-        clear.button(f"Clear {len(picked)} picks", key="gallery_clear_picks", on_click=on_clear)
+        n = len(picked)
+        clear.button(
+            f"Clear {n} pick{'s' * (n != 1)}", key="gallery_clear_picks", on_click=on_clear
+        )

@@ -67,6 +67,8 @@ def render_team_budget(ledger: Ledger, settings: Settings, now: datetime) -> Non
         if st.form_submit_button("Save team budget", icon=":material/save:"):
             ledger.set_limits(TEAM, Limits(daily, monthly))
             st.toast("Team budget saved.", icon=":material/check:")
+        if st.form_submit_button("Use the configured team budget", type="tertiary"):
+            _back_to_defaults(ledger, TEAM, (Keys.TEAM_DAILY, Keys.TEAM_MONTHLY))
 
 
 def render_people(store: Store, settings: Settings, now: datetime) -> None:
@@ -120,3 +122,15 @@ def render_people(store: Store, settings: Settings, now: datetime) -> None:
             store.ledger.set_limits(owner, Limits(daily, monthly))
             st.toast(f"Budget of {md_escape(owner)} saved.", icon=":material/check:")
             st.rerun()
+        if st.form_submit_button("Use the defaults", type="tertiary") and owner:
+            keys = (f"{Keys.PERSON_DAILY}_{tag}", f"{Keys.PERSON_MONTHLY}_{tag}")
+            _back_to_defaults(store.ledger, owner, keys)
+
+
+def _back_to_defaults(ledger: Ledger, owner: str, keys: tuple[str, ...]) -> None:
+    """Forget the limits an admin set (the configured ones apply again) and empty the fields."""
+    ledger.set_limits(owner, Limits(None, None))
+    for key in keys:
+        st.session_state.pop(key, None)
+    st.toast("The configured budget applies again.", icon=":material/restart_alt:")
+    st.rerun()

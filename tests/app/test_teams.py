@@ -183,3 +183,52 @@ def test_the_team_page_is_for_admins_only(api) -> None:
     teammate = _app(ALICE)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         teammate.switch_page("app_pages/team.py")  # not registered for a teammate at all
+
+
+def test_an_admin_puts_a_person_back_on_the_default_budget(api) -> None:
+    _app(ALICE)  # alice has signed in once: the admin can pick her
+    admin = _app(ADMIN, "app_pages/team.py")
+    admin.selectbox(key="team_person").set_value(ALICE).run()
+    next(n for n in admin.number_input if n.label == "Daily budget (USD)").set_value(0.0)
+    next(b for b in admin.button if b.label == "Save budget").click().run()
+    assert _daily_budget_of(admin, ALICE) == "$0.00"
+
+    next(b for b in admin.button if b.label == "Use the defaults").click().run()
+    assert not admin.exception, admin.exception
+    assert _daily_budget_of(admin, ALICE) == "$5.00 (default)"
+    daily = next(n for n in admin.number_input if n.label == "Daily budget (USD)")
+    assert daily.value is None, "the field is empty again: the default applies"
+
+
+def _daily_budget_of(at: AppTest, email: str) -> str:
+    """The People table's "Daily budget" cell of `email`."""
+    table = at.dataframe[0].value
+    return str(table.loc[table["Person"] == email, "Daily budget"].iloc[0])
+
+
+def test_a_teammates_presentation_and_compare_links_open(api, png) -> None:
+    alice = _app(ALICE)
+    _submit(alice, png, "alice's lighthouse")
+    alice.text_area(key=PROMPT).input("alice's harbour").run()
+    alice.button(key="submit").click().run()
+    assert not alice.exception, alice.exception
+    api.clock.advance(60)
+    gallery = _app(ALICE, "app_pages/gallery.py")  # her gallery brings both videos in
+    runs = gallery.session_state["kp_session"].runs
+    assert all(r.video_file for r in runs.values()), [r.status for r in runs.values()]
+    ids = list(runs)
+
+    present = _app(BOB)
+    present.switch_page("app_pages/present.py")
+    present.query_params["runs"] = ",".join(ids)
+    present.run()
+    assert not present.exception, present.exception
+    assert "Nothing to present" not in _texts(present)
+    assert len(present.get("video")) >= 1
+
+    compare = _app(BOB)
+    compare.switch_page("app_pages/compare.py")
+    compare.query_params["runs"] = ",".join(ids)
+    compare.run()
+    assert not compare.exception, compare.exception
+    assert len(compare.get("video")) + len(compare.get("bidi_component")) >= 2
