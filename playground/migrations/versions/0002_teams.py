@@ -72,6 +72,7 @@ _NEW = (
 )
 _INDEXES = (
     "CREATE INDEX runs_owner_created ON runs(scope, owner, created_at)",
+    "CREATE INDEX runs_scope_seq ON runs(scope, seq)",  # MAX(seq) of a new run: no scan
     "CREATE INDEX runs_scope_task ON runs(scope, task_id)",
     "CREATE INDEX runs_scope_active ON runs(scope, active)",
     "CREATE INDEX runs_scope_deleted ON runs(scope, owner, deleted)",
