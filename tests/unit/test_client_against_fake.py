@@ -340,7 +340,7 @@ def test_submit_without_a_reply_is_ambiguous_and_reconciled(
         plan.timeout_next(after_accept=after_accept, match=("POST", "/kling/"))
     else:
         plan.drop_next(after_accept=after_accept, match=("POST", "/kling/"))
-    hasty = env.client(timeout=SHORT_READ)
+    hasty = env.client(timeout=SHORT_READ, submit_timeout=0.5)  # the submit's own read timeout
     with pytest.raises(AmbiguousSubmitError) as raised:
         hasty.submit(request("ref-amb"))
     assert raised.value.client_ref == "ref-amb"
