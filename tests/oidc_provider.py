@@ -17,10 +17,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
+
+from tests.waiting import until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_DIR = ROOT / "tests" / "oidc"
@@ -111,17 +112,18 @@ class OidcProvider:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a Ctrl-C in the terminal is for pytest, not for it
             )
-        deadline = time.monotonic() + START_TIMEOUT_S
         with httpx.Client(timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                if self._process.poll() is not None:
-                    return False
+
+            def answers() -> bool:
                 try:
-                    if client.get(self.metadata_url).status_code == 200:
-                        return True
+                    return client.get(self.metadata_url).status_code == 200
                 except httpx.TransportError:
-                    pass
-                time.sleep(0.02)
+                    return False
+
+            try:
+                return until_up(answers, self._process, START_TIMEOUT_S, pause_s=0.02)
+            except TimeoutError:
+                pass
         self.stop()
         raise OidcError(
             f"the OIDC provider did not answer within {START_TIMEOUT_S:.0f} s; its output:\n"

@@ -36,6 +36,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from tests.waiting import until_up
+
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
@@ -204,15 +206,18 @@ class PostgresServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a Ctrl-C in the terminal is for pytest, not for it
             )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                return False
+
+        def accepts() -> bool:
             try:
                 with psycopg.connect(self.dsn("postgres"), connect_timeout=2):
                     return True
             except psycopg.OperationalError:
-                time.sleep(0.02)
+                return False
+
+        try:
+            return until_up(accepts, self._process, START_TIMEOUT_S, pause_s=0.02)
+        except TimeoutError:
+            pass
         self._kill()
         raise PostgresError(
             f"postgres accepted no connection within {START_TIMEOUT_S:.0f} s; its log:\n"

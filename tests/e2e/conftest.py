@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,8 @@ import httpx
 import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.waiting import until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -45,19 +46,19 @@ def free_port() -> int:
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 60) -> None:
     """Block until `url` answers at all (the server is up) or the process dies."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+
+    def answers() -> bool:
         try:
             httpx.get(url, timeout=1)
-            return
         except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"server at {url} did not start; see {log}")
-        try:  # between probes, wait on the process itself: returns early if it dies
-            proc.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            continue
+            return False
+        return True
+
+    try:
+        up = until_up(answers, proc, timeout_s, pause_s=0.2)
+    except TimeoutError:
+        raise RuntimeError(f"server at {url} did not start; see {log}") from None
+    if not up:
         raise RuntimeError(f"server for {url} exited with {proc.returncode}; see {log}")
 
 

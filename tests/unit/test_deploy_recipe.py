@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ import httpx
 import pytest
 
 from playground.settings import Settings
+from tests.waiting import until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -796,16 +796,19 @@ def run_nginx(
         with log.open("wb") as out:
             proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out)
         try:
-            deadline = time.monotonic() + 15
-            while True:
+
+            def listening() -> bool:
                 with (
                     contextlib.suppress(OSError),
                     socket.create_connection(("127.0.0.1", port), 0.2),
                 ):
-                    break
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "nginx did not start: " + log.read_text()
-                time.sleep(0.05)
+                    return True
+                return False
+
+            try:
+                assert until_up(listening, proc, 15), log.read_text()
+            except TimeoutError:
+                raise AssertionError("nginx did not start: " + log.read_text()) from None
             yield Nginx(f"http://127.0.0.1:{port}", port)
         finally:
             proc.terminate()
@@ -996,13 +999,13 @@ def test_nginx_live_websocket_to_a_real_streamlit(nginx_bin: str, tmp_path: Path
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
+
+        def healthy() -> bool:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).text == "ok":
-                    break
-            assert proc.poll() is None and time.monotonic() < deadline, "streamlit did not start"
-            time.sleep(0.2)
+                return httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).text == "ok"
+            return False
+
+        assert until_up(healthy, proc, 60, pause_s=0.2), "streamlit did not start"
         upstreams = {"app1": port, "app2": port}
         with run_nginx(nginx_bin, NGINX_CONF.read_text(), upstreams) as nginx:
             health = httpx.get(nginx.url + "/_stcore/health", timeout=10)
