@@ -12,7 +12,7 @@ import streamlit as st
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from fake_modelhunter import FakeModelHunter, ManualClock, Timing
+from fake_modelhunter import FakeModelHunter, ManualClock, Timing, serve
 from playground.backend import use_demo_service
 from playground.identity import demo_key, workspace_scope
 from playground.state import Keys
@@ -57,6 +57,24 @@ def _demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, videos: bool) -> Iter
     use_demo_service(fake)
     yield Demo(fake, clock, tmp_path / "data")
     use_demo_service(None)
+    fake.close()
+
+
+@pytest.fixture
+def served_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModelHunter]:
+    """The offline ModelHunter served over HTTP on loopback (a key's mode talks HTTP), on a
+    clock tests drive; the app's base URL and data folder point at it and a temp folder."""
+    fake = FakeModelHunter(
+        clock=ManualClock(),
+        timing=Timing(pending_s=1, queued_s=1, running_s=4),
+        synthesize_videos=False,
+    )
+    with serve(fake) as base_url:
+        monkeypatch.setenv("MODELHUNTER_BASE_URL", base_url)
+        monkeypatch.setenv("MODELHUNTER_DATA_DIR", str(tmp_path / "data"))
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        yield fake
     fake.close()
 
 

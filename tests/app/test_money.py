@@ -6,14 +6,12 @@ offline ModelHunter served on loopback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from fake_modelhunter import FakeModelHunter, ManualClock, Timing, serve
+from fake_modelhunter import FakeModelHunter
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 LIVE = "river_live_" + "m0ney" * 6 + "ok"
@@ -21,19 +19,8 @@ SANDBOX = "river_test_" + "s4ndb" * 6 + "ok"
 
 
 @pytest.fixture
-def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModelHunter]:
-    fake = FakeModelHunter(
-        clock=ManualClock(),
-        timing=Timing(pending_s=1, queued_s=1, running_s=4),
-        synthesize_videos=False,
-    )
-    with serve(fake) as base_url:
-        monkeypatch.setenv("MODELHUNTER_BASE_URL", base_url)
-        monkeypatch.setenv("MODELHUNTER_DATA_DIR", str(tmp_path / "data"))
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        yield fake
-    fake.close()
+def api(served_api: FakeModelHunter) -> FakeModelHunter:
+    return served_api
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, key: str, **env: str) -> AppTest:

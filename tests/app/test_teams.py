@@ -11,15 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from fake_modelhunter import FakeModelHunter, ManualClock, Timing, serve
+from fake_modelhunter import FakeModelHunter
 from playground.costs import CostLine, cost_lines, lines_csv
 from playground.settings import scope_for
 from playground.store import Store
@@ -38,22 +36,12 @@ PROMPT = "form|kling-v3|input.prompt|0"
 
 
 @pytest.fixture
-def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModelHunter]:
-    fake = FakeModelHunter(
-        clock=ManualClock(),
-        timing=Timing(pending_s=1, queued_s=1, running_s=4),
-        synthesize_videos=False,
-    )
-    with serve(fake) as base_url:
-        monkeypatch.setenv("MODELHUNTER_BASE_URL", base_url)
-        monkeypatch.setenv("MODELHUNTER_DATA_DIR", str(tmp_path / "data"))
-        monkeypatch.setenv("MODELHUNTER_KEY", LIVE)
-        monkeypatch.setenv("MODELHUNTER_ADMIN_EMAILS", f"Other@example.com, {ADMIN.upper()}")
-        monkeypatch.setenv("MODELHUNTER_BUDGET_USD", "5.00")
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        yield fake
-    fake.close()
+def api(served_api: FakeModelHunter, monkeypatch: pytest.MonkeyPatch) -> FakeModelHunter:
+    """The offline API on loopback, the team's Live key, admins and budgets configured."""
+    monkeypatch.setenv("MODELHUNTER_KEY", LIVE)
+    monkeypatch.setenv("MODELHUNTER_ADMIN_EMAILS", f"Other@example.com, {ADMIN.upper()}")
+    monkeypatch.setenv("MODELHUNTER_BUDGET_USD", "5.00")
+    return served_api
 
 
 def _app(email: str | None, page: str | None = None) -> AppTest:

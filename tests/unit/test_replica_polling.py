@@ -35,6 +35,21 @@ def _submit(jobs: Jobs, n: int) -> Run:
     return jobs.submit(request)
 
 
+def _two_replicas(
+    tmp_path: Path, url: str, running_s: float
+) -> tuple[ManualClock, FakeModelHunter, tuple[Jobs, SharedPoller], tuple[Jobs, SharedPoller]]:
+    """One offline API (tasks running `running_s`) and two replicas on one database, each
+    with its own jobs service and shared poller."""
+    clock = ManualClock()
+    fake = FakeModelHunter(
+        clock=clock,
+        timing=Timing(pending_s=1, queued_s=1, running_s=running_s),
+        synthesize_videos=False,
+    )
+    one, two = _replica(tmp_path, url, fake, clock), _replica(tmp_path, url, fake, clock)
+    return clock, fake, (one, SharedPoller("replica-1")), (two, SharedPoller("replica-2"))
+
+
 def _lists(fake: FakeModelHunter, since: int) -> int:
     return sum(1 for r in fake.requests[since:] if r.method == "GET" and r.path == "/tasks")
 
@@ -42,15 +57,7 @@ def _lists(fake: FakeModelHunter, since: int) -> int:
 def test_one_replica_polls_every_run_of_the_workspace_once_per_cycle(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    clock = ManualClock()
-    fake = FakeModelHunter(
-        clock=clock, timing=Timing(pending_s=1, queued_s=1, running_s=20), synthesize_videos=False
-    )
-    one, two = (
-        _replica(tmp_path, postgres_url, fake, clock),
-        _replica(tmp_path, postgres_url, fake, clock),
-    )
-    first, second = SharedPoller("replica-1"), SharedPoller("replica-2")
+    clock, fake, (one, first), (two, second) = _two_replicas(tmp_path, postgres_url, 20)
     mine = [_submit(one, n) for n in range(3)]
     theirs = [_submit(two, n) for n in range(3, 6)]  # replica 2's sessions watch these only
     per_cycle = []
@@ -79,15 +86,7 @@ def test_one_replica_polls_every_run_of_the_workspace_once_per_cycle(
 def test_a_replica_that_stops_polling_is_replaced_after_its_lease(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    clock = ManualClock()
-    fake = FakeModelHunter(
-        clock=clock, timing=Timing(pending_s=1, queued_s=1, running_s=600), synthesize_videos=False
-    )
-    one, two = (
-        _replica(tmp_path, postgres_url, fake, clock),
-        _replica(tmp_path, postgres_url, fake, clock),
-    )
-    first, second = SharedPoller("replica-1"), SharedPoller("replica-2")
+    clock, fake, (one, first), (two, second) = _two_replicas(tmp_path, postgres_url, 600)
     run = _submit(two, 0)
     clock.advance(LIVE_TICK_S)
     first.tick(one, [], clock.now(), cycle_s=LIVE_TICK_S)  # replica 1 takes the lease
