@@ -19,9 +19,10 @@ import contextlib
 import functools
 import hashlib
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,8 @@ __all__ = [
     "Database",
     "Place",
     "advisory_key",
-    "first",
-    "redacted_url",
-    "rows",
     "sql",
+    "stamp",
     "sqlite_url",
 ]
 
@@ -58,9 +57,11 @@ def advisory_key(scope: str) -> int:
     return int.from_bytes(hashlib.sha256(scope.encode()).digest()[:8], "big", signed=True)
 
 
-def redacted_url(url: str) -> str:
-    """The database URL without its password (safe to show and log)."""
-    return make_url(url).render_as_string(hide_password=True)
+def stamp(moment: datetime) -> str:
+    """A sortable UTC timestamp for a row (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class Database:
@@ -142,17 +143,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes
     finally:
         cursor.close()
-
-
-def rows(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
-    """Every row of a result as plain tuples."""
-    return [tuple(row) for row in result]
-
-
-def first(result: CursorResult[Any]) -> Mapping[str, Any] | None:
-    """The first row of a result as a mapping, or None."""
-    row = result.mappings().first()
-    return dict(row) if row is not None else None
 
 
 def sqlite_url(path: Path) -> str:

@@ -30,8 +30,7 @@ from playground.budget import (
     Windows,
     committed,
 )
-from playground.database import Place, sql
-from playground.migrations.legacy import stamp
+from playground.database import Place, sql, stamp
 from playground.runs import Run
 
 __all__ = [

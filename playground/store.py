@@ -35,10 +35,9 @@ from sqlalchemy import Connection
 
 from playground import batch_book, ledger, prompt_book, saved_drafts, team_book
 from playground.budget import Budget
-from playground.database import BUSY_TIMEOUT_S, Database, Place, sql, sqlite_url
+from playground.database import BUSY_TIMEOUT_S, Database, Place, sql, sqlite_url, stamp
 from playground.disk import Disk
 from playground.migrate import migrate
-from playground.migrations.legacy import stamp
 from playground.runs import Run
 from playground.sqlite_import import import_sqlite
 from playground.store_health import (

@@ -10,8 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from playground.database import Place, sql
-from playground.migrations.legacy import stamp
+from playground.database import Place, sql, stamp
 
 __all__ = ["Member", "TeamBook"]
 

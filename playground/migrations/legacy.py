@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from pydantic import ValidationError
 from sqlalchemy import Connection, text
 
+from playground.database import stamp
 from playground.runs import Run
 
-__all__ = ["run_flags", "stamp", "utc_stamps_and_ledger"]
-
-
-def stamp(moment: datetime) -> str:
-    """A sortable UTC timestamp (naive datetimes are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+__all__ = ["run_flags", "utc_stamps_and_ledger"]
 
 
 def _runs(bind: Connection) -> list[tuple[str, Run]]:
